@@ -1,0 +1,46 @@
+# Two set-up commands: `make demo` and `make test`. Each creates .venv when absent and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint types pytest notebooks docs gallery bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $@ $(VENV)/.demo-installed
+
+demo: $(VENV)/.demo-installed
+	$(BIN)/demandmodel demo --out demo-output
+
+test: $(VENV)/.test-installed lint types pytest docs
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
+
+types: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q
+
+docs: $(VENV)/.test-installed
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
+
+gallery: $(VENV)/.demo-installed
+	$(BIN)/python docs/make_gallery.py
+
+bench: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench,dask]"
+	$(BIN)/python benchmarks/accuracy.py
+
+clean:
+	rm -rf $(VENV) demo-output site .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,7 @@
+"""``python -m demandmodel``."""
+
+import sys
+
+from demandmodel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Forecasting models: baselines, time series, stock-and-flow, multi-state Markov, ensembles."""

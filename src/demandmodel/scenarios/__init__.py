@@ -1,0 +1,1 @@
+"""Scenarios, Social Impact Bonds and the comparison of variants against a baseline."""
