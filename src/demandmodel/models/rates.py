@@ -1,0 +1,360 @@
+"""Occurrence/exposure transition rates with Gamma shrinkage and posterior draws (DESIGN 4.3).
+
+For every flow ``i -> j`` (placement move, exit, ageing, duration-band crossing) over a reference
+window::
+
+    N_ij = transitions observed,   E_i = person-days at risk in state i
+    q_ij = (N_ij + k * q_pool) / (E_i + k),   posterior  q_ij ~ Gamma(N_ij + k q_pool, E_i + k)
+
+where ``q_pool`` is the rate of the same kind of flow pooled over the cells that share its
+``group`` (e.g. fostering -> residential moves over all age bands) and ``k`` is the prior strength
+in person-days. Exposure is split exactly at birthdays (age-band edges) and at duration-band
+boundaries, so a child contributes days to each state it passes through. Ageing is the crossing of
+a birthday edge; its occurrence/exposure rate (crossings per person-day in the band) is the hazard
+the projection uses, which reflects the age profile inside each band seen in the reference window
+(``ageing="uniform"`` uses ``1 / band width`` instead). Reaching the top edge (18) is leaving care.
+
+With ``half_life`` (days), exposure and events are weighted by ``0.5 ** ((end - t) / half_life)``,
+so recent behaviour counts more. Entries are a Poisson rate per day into each state (or per 10,000
+children of the age band, when a population is given), with posterior ``Gamma(N_s, T)``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from demandmodel.models.rates import shrink
+>>> flows = pd.DataFrame({"origin": [0, 1], "count": [0.0, 30.0], "group": ["g", "g"],
+...                       "fallback": [0.0, 0.0]})
+>>> out = shrink(flows, exposure=np.array([100.0, 10_000.0]), k=365.0)
+>>> round(float(out["pooled"].iloc[0]), 5), round(float(out["rate"].iloc[0]), 5)
+(0.00297, 0.00233)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from demandmodel.models.states import StateSpace, add_years
+
+LEFT: Final = -1
+"""Destination code of the absorbing 'left care' (or 'closed') state in flow tables."""
+
+
+def _weight(t: np.ndarray, w1: float, lam: float) -> np.ndarray:
+    if lam == 0.0:
+        return np.ones_like(t, dtype=float)
+    return np.asarray(np.exp(-lam * (w1 - t)))
+
+
+def _wexposure(a: np.ndarray, b: np.ndarray, w1: float, lam: float) -> np.ndarray:
+    if lam == 0.0:
+        return np.asarray(b - a)
+    return np.asarray((np.exp(-lam * (w1 - b)) - np.exp(-lam * (w1 - a))) / lam)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Occupancy:
+    """Exposure and events of a reference window, by state (weighted if a half-life was given)."""
+
+    exposure: np.ndarray
+    events: pd.DataFrame
+    """Columns ``kind, origin, dest, count, raw`` (``raw`` unweighted); ``dest`` = LEFT for leaving."""
+    entries: np.ndarray
+    entries_raw: np.ndarray
+    window_days: float
+    """Weighted length of the window in days (the exposure time of entry rates)."""
+    notes: dict[str, int]
+
+
+def occupancy(
+    segments: pd.DataFrame,
+    space: StateSpace,
+    *,
+    window: tuple[float, float],
+    half_life: float | None = None,
+) -> Occupancy:
+    """Split stays at birthdays and duration boundaries; count exposure and events in a window.
+
+    ``window`` is ``(w0, w1)`` in day numbers: exposure in ``[w0, w1)``, events at times in
+    ``(w0, w1]``, entries in ``[w0, w1)``.
+    """
+    w0, w1 = window
+    lam = 0.0 if half_life is None else float(np.log(2.0) / half_life)
+    n = space.n_states
+    n_age = len(space.age_edges) - 1
+    s = segments["start"].to_numpy(dtype=float)
+    e = segments["end"].fillna(np.inf).to_numpy(dtype=float)
+    dob = segments["dob"].to_numpy(dtype=float)
+    poc0 = segments["poc_start"].to_numpy(dtype=float)
+    place = segments["placement_i"].to_numpy(dtype=np.int64)
+    stream = segments["stream_i"].to_numpy(dtype=np.int64)
+    last = segments["last"].to_numpy(dtype=bool)
+    births = (
+        np.stack([add_years(dob, a) for a in space.age_edges[1:]], axis=1)
+        if len(dob)
+        else np.zeros((0, n_age))
+    )
+    dur_edges = np.asarray(space.duration_edges, dtype=float)
+    dbounds = poc0[:, None] + dur_edges[None, :]
+
+    def age_at(t: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
+        return np.asarray((births[rows] <= t[:, None]).sum(axis=1))
+
+    def dur_at(t: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
+        return np.asarray((dbounds[rows] <= t[:, None]).sum(axis=1))
+
+    # Exposure: pieces between consecutive cut points inside [max(s, w0), min(e, w1)].
+    a = np.maximum(s, w0)
+    b = np.minimum(e, w1)
+    cuts = np.concatenate([a[:, None], b[:, None], births, dbounds], axis=1)
+    cuts = np.sort(np.clip(cuts, a[:, None], np.maximum(a, b)[:, None]), axis=1)
+    left, right = cuts[:, :-1], cuts[:, 1:]
+    row, col = np.nonzero(right > left)
+    lo, hi = left[row, col], right[row, col]
+    mid = (lo + hi) / 2.0
+    age_i = age_at(mid, row)
+    ok = age_i < n_age
+    idx = space.index(stream[row], age_i, place[row], dur_at(mid, row))
+    exposure = np.bincount(idx[ok], weights=_wexposure(lo, hi, w1, lam)[ok], minlength=n)
+
+    ev: list[pd.DataFrame] = []
+
+    def add(
+        kind: str, rows: np.ndarray, t: np.ndarray, origin: np.ndarray, dest: np.ndarray
+    ) -> None:
+        ev.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "origin": origin,
+                    "dest": dest,
+                    "count": _weight(t, w1, lam),
+                    "raw": 1.0,
+                }
+            )
+        )
+
+    def inwin(t: np.ndarray) -> np.ndarray:
+        return np.asarray((t > w0) & (t <= w1))
+
+    # Ageing: crossing a birthday edge strictly inside a stay (the top edge also at its very end).
+    for k in range(n_age):
+        bk = births[:, k]
+        top = k == n_age - 1
+        inside = (s < bk) & ((bk <= e) if top else (bk < e)) & inwin(bk)
+        r = np.flatnonzero(inside)
+        if r.size:
+            d = dur_at(bk[r] - 0.5, r)
+            origin = space.index(stream[r], k, place[r], d)
+            dest = np.full(r.size, LEFT) if top else space.index(stream[r], k + 1, place[r], d)
+            add("ageing", r, bk[r], origin, dest)
+    # Duration bands: crossing a boundary strictly inside a stay, while under the top age.
+    for m in range(len(dur_edges)):
+        dm = dbounds[:, m]
+        inside = (s < dm) & (dm < e) & inwin(dm)
+        r = np.flatnonzero(inside)
+        ag = age_at(dm[r], r)
+        r, ag = r[ag < n_age], ag[ag < n_age]
+        if r.size:
+            origin = space.index(stream[r], ag, place[r], m)
+            add("duration", r, dm[r], origin, origin + 1)
+    # End of a stay: a placement move, or leaving care (unless the child already aged out).
+    fin = np.isfinite(e) & inwin(e) & (e < births[:, -1])
+    r = np.flatnonzero(fin)
+    tt = e[r] - 0.5
+    origin = space.index(stream[r], age_at(tt, r), place[r], dur_at(tt, r))
+    nxt = np.append(place[1:], 0)[r]
+    is_exit = last[r]
+    add("exit", r[is_exit], e[r][is_exit], origin[is_exit], np.full(int(is_exit.sum()), LEFT))
+    mv = ~is_exit
+    dest = origin[mv] + (nxt[mv] - place[r][mv]) * space.shape[3]
+    add("move", r[mv], e[r][mv], origin[mv], dest)
+    events = pd.concat(ev, ignore_index=True)
+
+    # Entries: the first stay of each period of care starting in [w0, w1).
+    first = (s == poc0) & (s >= w0) & (s < w1)
+    r = np.flatnonzero(first)
+    ag = age_at(s[r], r)
+    too_old = ag >= n_age
+    r, ag = r[~too_old], ag[~too_old]
+    dest_e = space.index(stream[r], ag, place[r], 0)
+    entries = np.bincount(dest_e, weights=_weight(s[r], w1, lam), minlength=n)
+    entries_raw = np.bincount(dest_e, minlength=n).astype(float)
+    window_days = float(_wexposure(np.array([w0]), np.array([w1]), w1, lam)[0])
+    notes = {"entries_at_or_over_top_age": int(too_old.sum())}
+    return Occupancy(
+        exposure=exposure,
+        events=events,
+        entries=entries,
+        entries_raw=entries_raw,
+        window_days=window_days,
+        notes=notes,
+    )
+
+
+def shrink(flows: pd.DataFrame, *, exposure: np.ndarray, k: float) -> pd.DataFrame:
+    """Gamma posterior of each flow's rate, shrunk toward the rate pooled over its ``group``.
+
+    ``flows`` needs ``origin, count, group, fallback`` (``fallback``: prior mean when the group has
+    no exposure). Adds ``exposure, pooled, shape, rate_param, rate, lower, upper`` (95% interval).
+    """
+    out = flows.copy()
+    e = exposure[out["origin"].to_numpy()]
+    out["exposure"] = e
+    g = out.assign(_e=e).groupby("group", sort=False)
+    tot_n = g["count"].transform("sum").to_numpy(dtype=float)
+    tot_e = g["_e"].transform("sum").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = np.where(tot_e > 0, tot_n / np.where(tot_e > 0, tot_e, 1.0), out["fallback"])
+    shape = out["count"].to_numpy(dtype=float) + k * pooled
+    rate_param = e + k
+    out["pooled"] = pooled
+    out["shape"] = shape
+    out["rate_param"] = rate_param
+    pos = (shape > 0) & (rate_param > 0)
+    safe_rp = np.where(rate_param > 0, rate_param, 1.0)
+    out["rate"] = np.where(pos, shape / safe_rp, np.where(rate_param > 0, 0.0, pooled))
+    lo = np.zeros(len(out))
+    hi = np.zeros(len(out))
+    if pos.any():
+        lo[pos] = stats.gamma.ppf(0.025, shape[pos], scale=1.0 / rate_param[pos])
+        hi[pos] = stats.gamma.ppf(0.975, shape[pos], scale=1.0 / rate_param[pos])
+    out["lower"] = lo
+    out["upper"] = np.where(pos, hi, out["rate"])
+    return out
+
+
+def candidate_flows(space: StateSpace, *, ageing: str = "observed") -> pd.DataFrame:
+    """Every flow the state space allows: ``kind, origin, dest, group, fallback, fixed``."""
+    comp = space.components()
+    ns, na, npl, nd = space.shape
+    origin = np.arange(space.n_states)
+    rows: list[pd.DataFrame] = []
+    st, ag, pl, du = (
+        comp[c].to_numpy() for c in ("stream_i", "age_i", "placement_i", "duration_i")
+    )
+    for q in range(npl):
+        m = pl != q
+        dest = origin[m] + (q - pl[m]) * nd
+        grp = [f"move|{a}|{b}|{c}" for a, b, c in zip(st[m], pl[m], [q] * int(m.sum()))]
+        rows.append(pd.DataFrame({"kind": "move", "origin": origin[m], "dest": dest, "group": grp}))
+    grp = [f"exit|{a}|{b}|{c}" for a, b, c in zip(st, pl, du)]
+    rows.append(pd.DataFrame({"kind": "exit", "origin": origin, "dest": LEFT, "group": grp}))
+    dest = np.where(ag < na - 1, origin + npl * nd, LEFT)
+    grp = [f"ageing|{a}|{b}" for a, b in zip(st, ag)]
+    rows.append(pd.DataFrame({"kind": "ageing", "origin": origin, "dest": dest, "group": grp}))
+    m = du < nd - 1
+    grp = [f"duration|{a}|{b}" for a, b in zip(st[m], du[m])]
+    rows.append(
+        pd.DataFrame({"kind": "duration", "origin": origin[m], "dest": origin[m] + 1, "group": grp})
+    )
+    out = pd.concat(rows, ignore_index=True)
+    width = np.diff(np.asarray(space.age_edges, dtype=float)) * 365.25
+    dur_w = np.diff(np.asarray((0, *space.duration_edges), dtype=float))
+    fallback = np.zeros(len(out))
+    oc = comp.iloc[out["origin"].to_numpy()]
+    is_age = (out["kind"] == "ageing").to_numpy()
+    fallback[is_age] = 1.0 / width[oc["age_i"].to_numpy()[is_age]]
+    is_dur = (out["kind"] == "duration").to_numpy()
+    if is_dur.any():
+        fallback[is_dur] = 1.0 / dur_w[oc["duration_i"].to_numpy()[is_dur]]
+    out["fallback"] = fallback
+    out["fixed"] = is_age & (ageing == "uniform")
+    return out
+
+
+def count_flows(flows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Attach observed (weighted and raw) counts of events to candidate flows."""
+    agg = (
+        events.groupby(["kind", "origin", "dest"], sort=False)[["count", "raw"]].sum().reset_index()
+    )
+    out = flows.merge(agg, on=["kind", "origin", "dest"], how="left")
+    out["count"] = out["count"].fillna(0.0)
+    out["raw"] = out["raw"].fillna(0.0)
+    return out
+
+
+def entry_table(
+    counts: np.ndarray, raw: np.ndarray, window_days: float, *, scale: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Entry rates per state: per day (``scale`` None) or per day per 10,000 of ``scale``."""
+    exposure = np.full(len(counts), window_days, dtype=float)
+    if scale is not None:
+        exposure = exposure * scale / 10_000.0
+    out = pd.DataFrame({"dest": np.arange(len(counts)), "count": counts, "raw": raw})
+    out["exposure"] = exposure
+    out["shape"] = counts
+    out["rate_param"] = exposure
+    pos = counts > 0
+    out["rate"] = np.where(pos, counts / np.where(exposure > 0, exposure, 1.0), 0.0)
+    lo = np.zeros(len(out))
+    hi = np.zeros(len(out))
+    if pos.any():
+        lo[pos] = stats.gamma.ppf(0.025, counts[pos], scale=1.0 / exposure[pos])
+        hi[pos] = stats.gamma.ppf(0.975, counts[pos], scale=1.0 / exposure[pos])
+    out["lower"], out["upper"] = lo, hi
+    return out
+
+
+def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` posterior draws of every rate in a table (rows with zero shape or ``fixed`` stay put)."""
+    shape = table["shape"].to_numpy(dtype=float)
+    rp = table["rate_param"].to_numpy(dtype=float)
+    rate = table["rate"].to_numpy(dtype=float)
+    fixed = table["fixed"].to_numpy(dtype=bool) if "fixed" in table else np.zeros(len(table), bool)
+    live = (shape > 0) & (rp > 0) & ~fixed
+    out = np.tile(rate, (n, 1))
+    if live.any():
+        out[:, live] = rng.gamma(shape[live], 1.0 / rp[live], size=(n, int(live.sum())))
+    return out
+
+
+def readable(
+    flows: pd.DataFrame, entries: pd.DataFrame, labels: pd.DataFrame, *, per_10k: bool = False
+) -> pd.DataFrame:
+    """One row per rate: kind, from, to, count, exposure (person-days), rate and 95% interval.
+
+    Rates are per person-day (entries: per day, or per day per 10,000 children); ``per_year``
+    columns multiply by 365.25.
+    """
+    name = labels["state"].to_numpy(dtype=object)
+
+    def lab(ix: np.ndarray, leaving: str) -> np.ndarray:
+        return np.where(ix == LEFT, leaving, name[np.where(ix == LEFT, 0, ix)])
+
+    f = pd.DataFrame(
+        {
+            "kind": flows["kind"],
+            "from": lab(flows["origin"].to_numpy(), ""),
+            "to": lab(flows["dest"].to_numpy(), "left care"),
+            "count": flows["raw"],
+            "weighted_count": flows["count"],
+            "exposure": flows["exposure"],
+            "pooled": flows["pooled"],
+            "rate": flows["rate"],
+            "lower": flows["lower"],
+            "upper": flows["upper"],
+        }
+    )
+    en = pd.DataFrame(
+        {
+            "kind": "entry_per_10k" if per_10k else "entry",
+            "from": "",
+            "to": name[entries["dest"].to_numpy()],
+            "count": entries["raw"],
+            "weighted_count": entries["count"],
+            "exposure": entries["exposure"],
+            "pooled": np.nan,
+            "rate": entries["rate"],
+            "lower": entries["lower"],
+            "upper": entries["upper"],
+        }
+    )
+    out = pd.concat([en, f], ignore_index=True)
+    for c in ("rate", "lower", "upper"):
+        out[c + "_per_year"] = out[c] * 365.25
+    return out
