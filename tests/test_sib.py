@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from demandmodel.errors import ScenarioError
-from demandmodel.scenarios.sib import Effect, SocialImpactBond, care_days_avoided
+from demandmodel.scenarios.effects import Effect
+from demandmodel.scenarios.sib import (
+    DEFAULT_EFFECT,
+    SocialImpactBond,
+    care_days_avoided,
+    reduction_from_proportions,
+)
 
 
 def _essex(**overrides: object) -> SocialImpactBond:
@@ -17,7 +23,7 @@ def _essex(**overrides: object) -> SocialImpactBond:
         "start_year": 2013,
         "window_months": 30,
         "comparison_proportion": 0.55,
-        "effect": Effect.from_proportions(0.55, 0.108),
+        "effect": reduction_from_proportions(0.55, 0.108),
     }
     kwargs.update(overrides)
     return SocialImpactBond(**kwargs)  # type: ignore[arg-type]
@@ -46,15 +52,15 @@ def test_days_spread_over_window_and_conserved() -> None:
 @settings(max_examples=40, deadline=None)
 @given(price=st.floats(0, 500), cap=st.floats(0, 2e7), n=st.integers(1, 500))
 def test_payments_never_exceed_cap(price: float, cap: float, n: int) -> None:
-    sib = _essex(referrals=[n, n], price_per_day=price, payment_cap=cap, effect=Effect())
+    sib = _essex(referrals=[n, n], price_per_day=price, payment_cap=cap, effect=DEFAULT_EFFECT)
     res = sib.simulate(n_samples=50, rng=1)
     assert (res.payments >= -1e-9).all()
     assert (res.payments.sum(axis=1) <= cap + 1e-6).all()
 
 
 def test_more_effect_avoids_more_care() -> None:
-    small = _essex(effect=Effect(mean=0.2, sd=0.0)).simulate(n_samples=1, rng=0)
-    large = _essex(effect=Effect(mean=0.6, sd=0.0)).simulate(n_samples=1, rng=0)
+    small = _essex(effect=Effect.point(0.2)).simulate(n_samples=1, rng=0)
+    large = _essex(effect=Effect.point(0.6)).simulate(n_samples=1, rng=0)
     assert large.care_days_avoided.sum() > small.care_days_avoided.sum()
     assert large.entries_avoided.sum() > small.entries_avoided.sum()
 
@@ -66,7 +72,7 @@ def test_npv_by_hand() -> None:
         start_year=2024,
         window_months=12,
         comparison_proportion=0.5,
-        effect=Effect(mean=0.5, sd=0.0),
+        effect=Effect.point(0.5),
         weekly_placement_cost=700.0,
         price_per_day=50.0,
         payment_cap=1e9,
@@ -84,7 +90,7 @@ def test_npv_by_hand() -> None:
 
 
 def test_null_effects_are_possible_by_default() -> None:
-    draws = Effect().draw(20_000, np.random.default_rng(0))
+    draws = DEFAULT_EFFECT.draw(20_000, np.random.default_rng(0))
     assert 0.05 < (draws <= 0).mean() < 0.2
 
 
