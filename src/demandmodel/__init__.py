@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+from demandmodel.data.ssda903 import SSDA903Data, read_ssda903
 from demandmodel.errors import (
     DataRepairWarning,
     DataValidationError,
@@ -35,6 +36,8 @@ __all__ = [
     "Forecast",
     "InsufficientHistoryError",
     "ModelFitError",
+    "SSDA903Data",
     "ScenarioError",
     "__version__",
+    "read_ssda903",
 ]

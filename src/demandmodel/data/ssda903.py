@@ -1,0 +1,645 @@
+"""Read SSDA903 (children looked after) returns into the Episodes contract, with a cleaning log.
+
+:func:`read_ssda903` reads one or many annual returns - CSV tables (``DD/MM/YYYY`` or ISO dates,
+optionally with the ``LA`` and ``YEAR`` columns of pooled outputs) or EXPSSDA903 XML - from files
+or folders, identifies each table by its columns, validates every row, stitches the years
+together (:mod:`demandmodel.data.ssda903_stitch`) and returns an :class:`SSDA903Data`.
+
+Validation collects every problem before raising one :class:`~demandmodel.DataValidationError`.
+With ``repair=True`` the documented repairs are applied instead and logged:
+
+==================  ===============================================  ===========
+rule                problem                                          repair
+==================  ===============================================  ===========
+row_shape           a row with too few/many cells (truncated file)   dropped
+child_missing       blank CHILD                                      dropped
+decom_missing       blank DECOM                                      dropped
+date_invalid        DECOM not a real date (``31/02/2020``)           dropped
+date_invalid        DEC / DOB not a real date                        set blank
+dec_before_decom    DEC earlier than DECOM                           dropped
+code_invalid        a code not in any year's list (``FISH``)         set blank
+code_missing        blank RNE, LS or PLACE                           kept blank
+sex_invalid         SEX not 1/2/M/F/U                                set blank
+duplicate_row       an exact copy of a row in the same file          merged
+duplicate_episode   same CHILD and DECOM twice in one file           merged (last kept)
+duplicate_child     a child twice in one Header/UASC file            merged (last kept)
+overlap             episode open or ending after the next starts     DEC := next DECOM
+==================  ===============================================  ===========
+
+Always applied and logged (documented processing, not errors): ``RESUBMITTED`` and ``RULE_1`` ...
+``RULE_5`` (DATA_SPEC 3.5), ``respite`` (legal status V3/V4 dropped unless
+``include_respite=True``), ``temporary`` (T0-T4 merged into the surrounding placement unless
+``absorb_temporary=False``), ``encoding`` (non-UTF-8 file decoded as cp1252) and ``year_label``.
+
+Nothing is lost: for every input, data rows read = rows kept in ``episodes``/``header``/``uasc``
++ log rows whose action is ``dropped`` or ``merged``.
+
+Examples
+--------
+>>> import tempfile, pathlib, demandmodel
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "episodes.csv").write_text(
+...     "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\\n"
+...     "101,01/05/2021,S,C2,N1,U4,PR1,01/09/2021,X1,CARPL,,,\\n"
+...     "101,01/09/2021,P,C2,N1,K2,PR4,,,,,,\\n")
+>>> _ = (folder / "header.csv").write_text("CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\\n101,1,03/04/2008,WBRI,,,\\n")
+>>> data = demandmodel.read_ssda903(folder, la_code="999")
+>>> data.episodes[["child", "placement", "placement_category", "sex", "period_of_care"]].values.tolist()
+[['101', 'U4', 'fostering', 'M', 1], ['101', 'K2', 'residential', 'M', 1]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from demandmodel import columns as C
+from demandmodel.data.ssda903_codes import (
+    LEGAL_STATUS_CODES,
+    PLACEMENT_CODES,
+    PROVIDER_CODES,
+    REASON_END_CODES,
+    REASON_NEW_CODES,
+    RESPITE_CODES,
+    TEMPORARY_CODES,
+    collection_year,
+    normalise_sex,
+    parse_dates,
+)
+from demandmodel.data.ssda903_codes import (
+    placement_categories as load_placement_categories,
+)
+from demandmodel.data.ssda903_io import RawTable, Recorder, expand_paths, read_path
+from demandmodel.data.ssda903_stitch import dedupe, periods_of_care, stitch, trim_overlaps
+from demandmodel.errors import DataValidationError
+
+__all__ = ["SSDA903Data", "read_ssda903"]
+
+HEADER_COLUMNS = (C.CHILD, C.LA_CODE, C.SEX, C.DOB, "ethnic", "upn", "year", "file", "row")
+UASC_COLUMNS = (C.CHILD, C.LA_CODE, C.SEX, C.DOB, "duc", "file", "row")
+_CODES = (
+    ("RNE", REASON_NEW_CODES, True),
+    ("LS", LEGAL_STATUS_CODES, True),
+    ("PLACE", PLACEMENT_CODES, True),
+    ("PLACE_PROVIDER", PROVIDER_CODES, False),
+    ("REC", REASON_END_CODES, False),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SSDA903Data:
+    """What :func:`read_ssda903` returns.
+
+    Attributes
+    ----------
+    episodes
+        One row per cleaned episode, columns :data:`demandmodel.columns.EPISODE_COLUMNS`:
+        ``child, la_code, start, end`` (NaT if open), ``legal_status, placement, provider,
+        reason_new, reason_end, dob, sex`` (M/F/U), ``uasc`` (bool),
+        ``placement_category, period_of_care`` (1, 2, ... per child).
+    log
+        The cleaning log, columns :data:`demandmodel.columns.CLEANING_LOG_COLUMNS`.
+    header
+        One row per child (the latest return's): ``child, la_code, sex, dob, ethnic, upn, year,
+        file, row``.
+    uasc
+        One row per child flagged UASC: ``child, la_code, sex, dob, duc, file, row``.
+    other
+        Other SSDA903 tables recognised (``reviews``, ``missing``, ``oc2``, ...), raw strings.
+    files
+        The files read.
+    """
+
+    episodes: pd.DataFrame
+    log: pd.DataFrame
+    header: pd.DataFrame
+    uasc: pd.DataFrame
+    other: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
+    files: tuple[str, ...] = ()
+
+
+def _stack(tables: list[RawTable], kind: str) -> pd.DataFrame:
+    frames = [t.frame.assign(_hint=t.year_hint) for t in tables if t.kind == kind]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)
+    out["_order"] = np.arange(len(out))
+    return out
+
+
+def _la(frame: pd.DataFrame, la_code: str | None) -> pd.Series:
+    default = la_code or ""
+    if "LA" in frame.columns:
+        return frame["LA"].fillna("").where(frame["LA"].fillna("") != "", default).astype("string")
+    return pd.Series(default, index=frame.index, dtype="string")
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype("string").str.strip() == ""
+
+
+def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.DataFrame:
+    column = kw.pop("column")
+    for _, r in frame.loc[mask].iterrows():
+        rec.problem(
+            file=str(r["_file"]),
+            row=r["_row"],
+            child=r.get("CHILD"),
+            column=column,
+            value=r.get(column, "") if column else "",
+            action="dropped",
+            **kw,
+        )
+    return frame.loc[~mask]
+
+
+def _assign_years(ep: pd.DataFrame, rec: Recorder) -> pd.Series:
+    today = pd.Timestamp(dt.date.today())
+    starts = ep["start"].where(ep["start"] <= today)
+    inferred = collection_year(starts.groupby([ep["_file"], ep["_la"]]).transform("max"))
+    year = inferred.copy()
+    if "YEAR" in ep.columns:
+        given = pd.to_numeric(ep["YEAR"], errors="coerce").astype("Float64").round().astype("Int64")
+        offset: dict[str, int] = {}
+        for name, grp in ep.assign(_given=given, _inf=inferred).groupby("_file", sort=False):
+            shifted = (grp["_inf"] > grp["_given"]).fillna(False).any()
+            offset[str(name)] = 1 if shifted else 0
+            if shifted:
+                rec.note(
+                    file=str(name),
+                    row="",
+                    child="",
+                    rule="year_label",
+                    action="noted",
+                    before="YEAR",
+                    after="YEAR+1",
+                    message=(
+                        "YEAR labels the start of the collection year here (episodes start after "
+                        "31 March of YEAR); read as the year ending 31 March YEAR+1"
+                    ),
+                )
+        year = (given + ep["_file"].map(offset).astype("Int64")).fillna(inferred)
+    hint = pd.to_numeric(ep["_hint"], errors="coerce").astype("Float64").round().astype("Int64")
+    year = year.fillna(hint).fillna(0)
+    return year.astype("int64")
+
+
+def _episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.DataFrame:
+    if raw.empty:
+        cols = ["_la", "CHILD", "start", "end", "_year", "_file", "_row", "_order"]
+        return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+    ep = raw.copy()
+    for col in ("CIN", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "PLACE_PROVIDER"):
+        if col not in ep.columns:
+            ep[col] = pd.Series(pd.NA, index=ep.index, dtype="string")
+    ep["_la"] = _la(ep, la_code)
+    ep = _drop(
+        ep,
+        _blank(ep["CHILD"]),
+        rec,
+        column="CHILD",
+        rule="child_missing",
+        message="CHILD is blank, so the episode belongs to no child",
+        fix="fill in the child's ID",
+    )
+    ep["start"] = parse_dates(ep["DECOM"])
+    ep["end"] = parse_dates(ep["DEC"])
+    ep = _drop(
+        ep,
+        _blank(ep["DECOM"]),
+        rec,
+        column="DECOM",
+        rule="decom_missing",
+        message="DECOM (episode start) is blank",
+        fix="fill in the date the episode started (DD/MM/YYYY)",
+    )
+    ep = _drop(
+        ep,
+        ep["start"].isna(),
+        rec,
+        column="DECOM",
+        rule="date_invalid",
+        message="DECOM is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
+        fix="correct the date",
+    )
+    bad_dec = ep["end"].isna() & ~_blank(ep["DEC"])
+    for _, r in ep.loc[bad_dec].iterrows():
+        rec.problem(
+            file=str(r["_file"]),
+            row=r["_row"],
+            child=r["CHILD"],
+            column="DEC",
+            value=r["DEC"],
+            rule="date_invalid",
+            action="changed",
+            after="DEC=",
+            message="DEC is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
+            fix="correct the date or leave DEC blank for an open episode",
+        )
+    ep = _drop(
+        ep,
+        ep["end"].notna() & (ep["end"] < ep["start"]),
+        rec,
+        column="DEC",
+        rule="dec_before_decom",
+        message="DEC (episode end) is earlier than DECOM (episode start)",
+        fix="correct DEC or DECOM",
+    )
+    for col, valid, required in _CODES:
+        values = ep[col].fillna("").astype("string").str.strip().str.upper()
+        invalid = (values != "") & ~values.isin(sorted(valid))
+        for _, r in ep.loc[invalid].iterrows():
+            rec.problem(
+                file=str(r["_file"]),
+                row=r["_row"],
+                child=r["CHILD"],
+                column=col,
+                value=r[col],
+                rule="code_invalid",
+                action="changed",
+                after=f"{col}=",
+                message=f"{r[col]!r} is not a valid {col} code in any collection year",
+                fix=f"use one of {', '.join(sorted(valid))}",
+            )
+        if required:
+            for _, r in ep.loc[values == ""].iterrows():
+                rec.problem(
+                    file=str(r["_file"]),
+                    row=r["_row"],
+                    child=r["CHILD"],
+                    column=col,
+                    value="",
+                    rule="code_missing",
+                    action="kept blank",
+                    message=f"{col} is blank",
+                    fix=f"fill in {col}",
+                )
+        ep[col] = values.mask(invalid | (values == "")).astype("string")
+    ep["_year"] = _assign_years(ep, rec)
+    return ep.reset_index(drop=True)
+
+
+def _people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: str) -> pd.DataFrame:
+    """Header or UASC rows -> one row per (LA, child), latest return wins."""
+    if raw.empty:
+        return pd.DataFrame(columns=["_la", "CHILD", "SEX", "DOB", "_file", "_row"])
+    pp = raw.copy()
+    pp["_la"] = _la(pp, la_code)
+    pp = _drop(
+        pp,
+        _blank(pp["CHILD"]),
+        rec,
+        column="CHILD",
+        rule="child_missing",
+        message=f"CHILD is blank in the {kind} table",
+        fix="fill in the child's ID",
+    )
+    for col in ("SEX", "DOB", "ETHNIC", "UPN", "DUC"):
+        if col not in pp.columns:
+            pp[col] = pd.Series(pd.NA, index=pp.index, dtype="string")
+    sex = pp["SEX"].fillna("").map(normalise_sex)
+    bad_sex = sex.isna() & ~_blank(pp["SEX"])
+    for _, r in pp.loc[bad_sex].iterrows():
+        rec.problem(
+            file=str(r["_file"]),
+            row=r["_row"],
+            child=r["CHILD"],
+            column="SEX",
+            value=r["SEX"],
+            rule="sex_invalid",
+            action="changed",
+            after="SEX=",
+            message=f"SEX {r['SEX']!r} is not 1, 2 (to 2023/24) or M, F, U (from 2024/25)",
+            fix="use 1/2 or M/F/U",
+        )
+    pp["SEX"] = sex.astype("string")
+    for col in ("DOB", "DUC"):
+        parsed = parse_dates(pp[col])
+        bad = parsed.isna() & ~_blank(pp[col])
+        for _, r in pp.loc[bad].iterrows():
+            rec.problem(
+                file=str(r["_file"]),
+                row=r["_row"],
+                child=r["CHILD"],
+                column=col,
+                value=r[col],
+                rule="date_invalid",
+                action="changed",
+                after=f"{col}=",
+                message=f"{col} is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
+                fix="correct the date",
+            )
+        pp[col] = parsed
+    year = pd.to_numeric(pp["YEAR"], errors="coerce") if "YEAR" in pp.columns else None
+    hint = pd.to_numeric(pp["_hint"], errors="coerce")
+    pp["_year"] = (year.fillna(hint) if year is not None else hint).fillna(0)
+    pp = pp.sort_values(["_year", "_order"], kind="mergesort")
+    dup = pp.duplicated(["_la", "CHILD"], keep="last")
+    same_file = pp.duplicated(["_la", "CHILD", "_file", "_year"], keep="last")
+    kept = pp.loc[~dup]
+    where = dict(
+        zip(
+            zip(kept["_la"], kept["CHILD"], strict=True),
+            (f"kept {f} row {r}" for f, r in zip(kept["_file"], kept["_row"], strict=True)),
+            strict=True,
+        )
+    )
+    for idx, r in pp.loc[dup].iterrows():
+        into = where[(r["_la"], r["CHILD"])]
+        if bool(same_file.at[idx]):
+            rec.problem(
+                file=str(r["_file"]),
+                row=r["_row"],
+                child=r["CHILD"],
+                column="CHILD",
+                value=r["CHILD"],
+                rule="duplicate_child",
+                action="merged",
+                after=into,
+                message=f"child appears more than once in this {kind} table",
+                fix="keep one row per child",
+            )
+        else:
+            rec.note(
+                file=str(r["_file"]),
+                row=r["_row"],
+                child=r["CHILD"],
+                rule="RESUBMITTED",
+                action="merged",
+                after=into,
+                message=f"child re-stated in a later return's {kind} table; the latest is kept",
+            )
+    return pp.loc[~dup].reset_index(drop=True)
+
+
+def _drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    mask = ep["LS"].fillna("").isin(sorted(RESPITE_CODES))
+    for _, r in ep.loc[mask].iterrows():
+        rec.note(
+            file=str(r["_file"]),
+            row=r["_row"],
+            child=r["CHILD"],
+            rule="respite",
+            action="dropped",
+            before=f"LS={r['LS']}",
+            message="short-break (respite) episode excluded; pass include_respite=True to keep",
+        )
+    return ep.loc[~mask].reset_index(drop=True)
+
+
+def _absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    """Merge each T0-T4 episode into the contiguous placement before it (else after it)."""
+    if ep.empty:
+        return ep
+    temp = ep["PLACE"].fillna("").isin(sorted(TEMPORARY_CODES)).to_numpy()
+    if not temp.any():
+        return ep
+    ep = ep.copy()
+    las = ep["_la"].to_numpy()
+    kids = ep["CHILD"].to_numpy()
+    start = ep["start"].to_numpy().copy()
+    end = ep["end"].to_numpy().copy()
+    rec_col = ep["REC"].to_numpy().copy()
+    rne = ep["RNE"].to_numpy().copy()
+    alive = np.ones(len(ep), dtype=bool)
+    n = len(ep)
+
+    def same(a: int, b: int) -> bool:
+        return bool(las[a] == las[b] and kids[a] == kids[b])
+
+    for i in np.flatnonzero(temp).tolist():
+        prev = i - 1
+        while prev >= 0 and same(prev, i) and not alive[prev]:
+            prev -= 1
+        target = -1
+        if prev >= 0 and same(prev, i) and not temp[prev] and end[prev] == start[i]:
+            target = prev
+            end[prev], rec_col[prev] = end[i], rec_col[i]
+        else:
+            nxt = i + 1
+            if nxt < n and same(nxt, i) and not temp[nxt] and end[i] == start[nxt]:
+                target = nxt
+                start[nxt], rne[nxt] = start[i], rne[i]
+        if target < 0:
+            rec.note(
+                file=str(ep["_file"].iat[i]),
+                row=ep["_row"].iat[i],
+                child=kids[i],
+                rule="temporary",
+                action="kept",
+                before=f"PLACE={ep['PLACE'].iat[i]}",
+                message="temporary placement with no contiguous placement around it; kept as is",
+            )
+            continue
+        alive[i] = False
+        temp[target] = False
+        rec.note(
+            file=str(ep["_file"].iat[i]),
+            row=ep["_row"].iat[i],
+            child=kids[i],
+            rule="temporary",
+            action="merged",
+            before=f"PLACE={ep['PLACE'].iat[i]}",
+            after=f"into {ep['_file'].iat[target]} row {ep['_row'].iat[target]}",
+            message="temporary placement (T0-T4) absorbed into the surrounding placement",
+        )
+    ep["start"], ep["end"], ep["REC"], ep["RNE"] = start, end, rec_col, rne
+    return ep.loc[alive].reset_index(drop=True)
+
+
+def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str) -> pd.Series:
+    """Values of ``col`` for each episode's child: same LA first, else an LA-less row."""
+    if people.empty or col not in people.columns:
+        return pd.Series(pd.NA, index=ep.index, dtype="object")
+    by_la = people.drop_duplicates(["_la", "CHILD"], keep="last").set_index(["_la", "CHILD"])[col]
+    keys = pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]])
+    out = pd.Series(by_la.reindex(keys).to_numpy(), index=ep.index)
+    plain = people.loc[people["_la"] == ""].drop_duplicates("CHILD", keep="last")
+    fill = ep["CHILD"].map(plain.set_index("CHILD")[col]) if len(plain) else None
+    return out.fillna(fill) if fill is not None else out
+
+
+def read_ssda903(
+    paths: str | PathLike[str] | Iterable[str | PathLike[str]],
+    *,
+    repair: bool = False,
+    la_code: str | None = None,
+    include_respite: bool = False,
+    absorb_temporary: bool = True,
+    placement_categories: Mapping[str, str] | str | PathLike[str] | pd.DataFrame | None = None,
+) -> SSDA903Data:
+    """Read SSDA903 returns (one or many years; files or folders) into cleaned episodes.
+
+    Parameters
+    ----------
+    paths
+        Files (CSV tables or EXPSSDA903 XML) and/or folders (every ``*.csv`` and ``*.xml`` below
+        them). Tables are recognised by their columns; Header, Episodes and UASC are used, the
+        others are returned in ``.other``.
+    repair
+        ``False`` (default): any problem raises one :class:`~demandmodel.DataValidationError`
+        listing every problem. ``True``: apply the documented repairs (module docstring) and log
+        them in ``.log``. Problems no repair can fix (empty or unreadable files, hostile XML,
+        missing columns) raise either way.
+    la_code
+        LA code for returns without an ``LA`` column.
+    include_respite
+        Keep short-break episodes (legal status V3/V4); excluded and logged by default.
+    absorb_temporary
+        Merge temporary placements (T0-T4) into the surrounding placement (default).
+    placement_categories
+        Override of the placement -> category table (see
+        :func:`demandmodel.data.ssda903_codes.placement_categories`).
+
+    Returns
+    -------
+    SSDA903Data
+        ``.episodes`` (Episodes contract), ``.log`` (cleaning log), ``.header``, ``.uasc``,
+        ``.other``, ``.files``.
+
+    Raises
+    ------
+    DataValidationError
+        With ``.failures`` (``file, row, column, value, rule, message``) listing every problem.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, demandmodel
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "episodes.csv"
+    >>> _ = f.write_text("CHILD,DECOM,RNE,LS,PLACE,PLACE_PROVIDER,DEC,REC\\n"
+    ...                  "7,01/05/2021,S,C2,FISH,PR1,31/02/2022,E11\\n")
+    >>> try:
+    ...     demandmodel.read_ssda903(f)
+    ... except demandmodel.DataValidationError as err:
+    ...     print(err.failures[["row", "column", "value", "rule"]].to_string(index=False))
+     row column      value         rule
+       1    DEC 31/02/2022 date_invalid
+       1  PLACE       FISH code_invalid
+    >>> data = demandmodel.read_ssda903(f, repair=True)
+    >>> data.log[["rule", "action", "after"]].values.tolist()
+    [['date_invalid', 'changed', 'DEC='], ['code_invalid', 'changed', 'PLACE=']]
+    >>> str(data.episodes.loc[0, "placement_category"])
+    'other'
+    """
+    rec = Recorder(repair=repair)
+    files = expand_paths(paths)
+    if not files:
+        rec.fatal(file=str(paths), rule="no_files", message="no CSV or XML files found here")
+    tables: list[RawTable] = []
+    for path in files:
+        tables.extend(read_path(path, rec))
+    if files and not any(t.kind == "episodes" for t in tables) and not len(rec.failures):
+        rec.fatal(
+            file=", ".join(str(f) for f in files[:5]),
+            rule="no_episodes",
+            message="none of the files is an SSDA903 Episodes table (CHILD, DECOM, RNE, LS, ...)",
+        )
+    categories = load_placement_categories(placement_categories)
+
+    ep = _episodes(_stack(tables, "episodes"), rec, la_code)
+    header = _people(_stack(tables, "header"), rec, la_code, "header")
+    uasc = _people(_stack(tables, "uasc"), rec, la_code, "UASC")
+    if not ep.empty:
+        ep = dedupe(ep, rec)
+        ep = stitch(ep, rec)
+        ep = trim_overlaps(ep, rec)
+        if not include_respite:
+            ep = _drop_respite(ep, rec)
+        if absorb_temporary:
+            ep = _absorb_temporary(ep, rec)
+    if len(rec.failures):
+        frame = rec.failures.frame()
+        n_files = frame["file"].nunique()
+        raise DataValidationError(
+            f"SSDA903: {len(frame)} problem(s) in {n_files} file(s); fix them, or pass "
+            "repair=True to apply the documented repairs and log them",
+            frame,
+        )
+    return SSDA903Data(
+        episodes=_assemble(ep, header, uasc, categories),
+        log=rec.log_frame(),
+        header=_people_frame(header, with_year=True),
+        uasc=_people_frame(uasc, with_year=False),
+        other=MappingProxyType(_others(tables)),
+        files=tuple(str(f) for f in files),
+    )
+
+
+def _assemble(
+    ep: pd.DataFrame, header: pd.DataFrame, uasc: pd.DataFrame, categories: Mapping[str, str]
+) -> pd.DataFrame:
+    if ep.empty:
+        ep = pd.DataFrame(
+            {c: pd.Series([], dtype="object") for c in ("_la", "CHILD", "start", "end")}
+        )
+        for col in ("LS", "PLACE", "PLACE_PROVIDER", "RNE", "REC"):
+            ep[col] = pd.Series([], dtype="string")
+    ep = ep.sort_values(["_la", "CHILD", "start"], kind="mergesort").reset_index(drop=True)
+    dob = _lookup(header, ep, "DOB")
+    sex = _lookup(header, ep, "SEX")
+    if not uasc.empty:
+        dob = dob.fillna(_lookup(uasc, ep, "DOB"))
+        sex = sex.fillna(_lookup(uasc, ep, "SEX"))
+    in_uasc = (
+        pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]]).isin(
+            pd.MultiIndex.from_arrays([uasc["_la"], uasc["CHILD"]])
+        )
+        if not uasc.empty
+        else np.zeros(len(ep), dtype=bool)
+    )
+    if not uasc.empty and (uasc["_la"] == "").any():
+        in_uasc = in_uasc | ep["CHILD"].isin(uasc.loc[uasc["_la"] == "", "CHILD"]).to_numpy()
+    placement = ep["PLACE"].astype("string")
+    category = placement.map(lambda p: categories.get(str(p), "other") if pd.notna(p) else "other")
+    out = pd.DataFrame(
+        {
+            C.CHILD: ep["CHILD"].astype("string"),
+            C.LA_CODE: ep["_la"].astype("string"),
+            C.START: pd.to_datetime(ep["start"]).astype("datetime64[ns]"),
+            C.END: pd.to_datetime(ep["end"]).astype("datetime64[ns]"),
+            C.LEGAL_STATUS: ep["LS"].astype("string"),
+            C.PLACEMENT: placement,
+            C.PROVIDER: ep["PLACE_PROVIDER"].astype("string"),
+            C.REASON_NEW: ep["RNE"].astype("string"),
+            C.REASON_END: ep["REC"].astype("string"),
+            C.DOB: pd.to_datetime(dob).astype("datetime64[ns]"),
+            C.SEX: sex.astype("string"),
+            C.UASC: np.asarray(in_uasc, dtype=bool),
+            C.PLACEMENT_CATEGORY: category.astype("string"),
+            C.PERIOD_OF_CARE: periods_of_care(ep).astype("int64"),
+        },
+        index=ep.index,
+    )
+    return out[list(C.EPISODE_COLUMNS)]
+
+
+def _people_frame(pp: pd.DataFrame, *, with_year: bool) -> pd.DataFrame:
+    cols = HEADER_COLUMNS if with_year else UASC_COLUMNS
+    if pp.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
+    data = {
+        C.CHILD: pp["CHILD"].astype("string"),
+        C.LA_CODE: pp["_la"].astype("string"),
+        C.SEX: pp["SEX"].astype("string"),
+        C.DOB: pd.to_datetime(pp["DOB"]).astype("datetime64[ns]"),
+        "ethnic": pp["ETHNIC"].astype("string"),
+        "upn": pp["UPN"].astype("string"),
+        "year": pp["_year"].astype("int64"),
+        "duc": pd.to_datetime(pp["DUC"]).astype("datetime64[ns]"),
+        "file": pp["_file"].astype("string"),
+        "row": pp["_row"].astype("int64"),
+    }
+    return pd.DataFrame({c: data[c] for c in cols})
+
+
+def _others(tables: list[RawTable]) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
+    for kind in sorted({t.kind for t in tables} - {"episodes", "header", "uasc"}):
+        out[kind] = pd.concat([t.frame for t in tables if t.kind == kind], ignore_index=True)
+    return out

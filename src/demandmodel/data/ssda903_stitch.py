@@ -1,0 +1,269 @@
+"""Stitching SSDA903 episodes across annual returns (DATA_SPEC 3.5) and deriving periods of care.
+
+Each annual return re-states every episode open during its year, so pooled returns repeat
+episodes, and an episode left open in an old return may have been closed, corrected or replaced
+in a later one. The rules, applied in order and each logged per row (file, row, child):
+
+* ``RESUBMITTED``: the same episode (LA, child, DECOM) in several returns -> keep the latest return's
+  row; older copies are *merged* into it.
+* Stage 1, for an episode left open (DEC blank) in a return older than its LA's latest return:
+  ``RULE_3`` (an identical episode - same RNE, LS, PLACE, PLACE_PROVIDER, PL_POST, URN - comes next
+  or before: *merged*), ``RULE_3A`` (an earlier-starting episode was submitted in a later return:
+  replaced, *merged*), ``RULE_2`` (no later episode: DEC := 31 March of the return's year,
+  REC := E99), ``RULE_1A`` (the next episode is a re-entry, RNE = S: DEC := min(31 March,
+  next DECOM - 1 day), REC := E99), ``RULE_1`` (otherwise: DEC := next DECOM, REC := X1, and
+  REASON_PLACE_CHANGE := LIIAF when the next RNE is P, B, T or U).
+* Stage 2: ``RULE_4`` (overlaps the next episode, which was submitted later: DEC := next DECOM),
+  ``RULE_5`` (REC = X1 but a gap before the next, later-submitted episode: DEC := next DECOM).
+
+The frames handled here have columns ``_la, CHILD, start, end, RNE, LS, PLACE, PLACE_PROVIDER,
+REC, REASON_PLACE_CHANGE, PL_POST, URN, _year, _file, _row, _order``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from demandmodel.data.ssda903_io import Recorder
+>>> from demandmodel.data.ssda903_stitch import periods_of_care
+>>> ep = pd.DataFrame({"_la": ["x"] * 3, "CHILD": ["1", "1", "1"],
+...     "start": pd.to_datetime(["2020-01-01", "2020-02-01", "2021-01-01"]),
+...     "end": pd.to_datetime(["2020-02-01", "2020-03-01", None])})
+>>> [int(v) for v in periods_of_care(ep)]
+[1, 1, 2]
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from demandmodel.data.ssda903_io import Recorder
+
+__all__ = ["IDENTITY_COLUMNS", "dedupe", "periods_of_care", "stitch", "trim_overlaps"]
+
+IDENTITY_COLUMNS: Final = ("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
+"""Fields that make two open episodes 'identical duplicates' for RULE_3."""
+
+CONTENT_COLUMNS: Final = ("start", "end", "RNE", "LS", "PLACE", "PLACE_PROVIDER", "REC")
+KEY: Final = ["_la", "CHILD"]
+
+
+def _fmt(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    try:
+        if pd.isna(value):  # type: ignore[call-overload]
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _where(row: pd.Series) -> str:
+    return f"{row['_file']} row {row['_row']}"
+
+
+def _sorted(ep: pd.DataFrame) -> pd.DataFrame:
+    return ep.sort_values([*KEY, "start", "_year", "_order"], kind="mergesort").reset_index(
+        drop=True
+    )
+
+
+def _neighbours(ep: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    grouped = ep.groupby(KEY, sort=False, dropna=False)
+    out = ep.copy()
+    for col in cols:
+        out[f"{col}_next"] = grouped[col].shift(-1)
+        out[f"{col}_prev"] = grouped[col].shift(1)
+    out["has_next"] = grouped["start"].shift(-1).notna()
+    out["has_prev"] = grouped["start"].shift(1).notna()
+    return out
+
+
+def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    """Collapse duplicate rows: exact copies and clashing keys within a file are input problems
+    (repaired by keeping the last row); the same episode in several returns is a re-submission
+    (the latest return wins). Every removed row is logged as *merged*."""
+    ep = ep.sort_values(["_year", "_order"], kind="mergesort")
+    content = [*KEY, "_file", "_year", *CONTENT_COLUMNS]
+    exact = ep.duplicated(subset=content, keep="last")
+    clash = ep.duplicated(subset=[*KEY, "_file", "_year", "start"], keep="last") & ~exact
+    across = ep.duplicated(subset=[*KEY, "start"], keep="last") & ~exact & ~clash
+    keep_rows = ep.loc[~ep.duplicated(subset=[*KEY, "start"], keep="last")]
+    survivor = {
+        (r["_la"], r["CHILD"], r["start"]): f"{r['_file']} row {r['_row']}"
+        for _, r in keep_rows.iterrows()
+    }
+    for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
+        for _, r in ep.loc[mask].iterrows():
+            into = survivor[(r["_la"], r["CHILD"], r["start"])]
+            rec.problem(
+                file=r["_file"],
+                row=r["_row"],
+                child=r["CHILD"],
+                column="DECOM",
+                value=_fmt(r["start"]),
+                rule=rule,
+                action="merged",
+                after=f"kept {into}",
+                message=(
+                    "duplicate of a later row in the same file"
+                    if rule == "duplicate_row"
+                    else "another row of this file has the same CHILD and DECOM but different values"
+                ),
+                fix="remove the duplicate row",
+            )
+    for _, r in ep.loc[across].iterrows():
+        into = survivor[(r["_la"], r["CHILD"], r["start"])]
+        rec.note(
+            file=r["_file"],
+            row=r["_row"],
+            child=r["CHILD"],
+            rule="RESUBMITTED",
+            action="merged",
+            before=f"DEC={_fmt(r['end'])}",
+            after=f"kept {into}",
+            message="episode re-stated in a later return; the latest return's row is kept",
+        )
+    return _sorted(ep.loc[~(exact | clash | across)])
+
+
+def _march31(year: pd.Series) -> pd.Series:
+    return pd.to_datetime(year.astype("int64").astype(str) + "-03-31").astype("datetime64[ns]")
+
+
+def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    """Apply the stage 1 and stage 2 multi-year rules (see the module docstring)."""
+    ep = _sorted(ep)
+    if ep.empty:
+        return ep
+    latest = ep.groupby("_la", dropna=False)["_year"].transform("max")
+    n = _neighbours(ep, ["start", "_year", "RNE", *IDENTITY_COLUMNS])
+    open_err = n["end"].isna() & (n["_year"] < latest)
+
+    def same(side: str) -> pd.Series:
+        ok = n[f"has_{side}"].copy()
+        for col in IDENTITY_COLUMNS:
+            ok &= n[col].fillna("").astype(str) == n[f"{col}_{side}"].fillna("").astype(str)
+        return ok
+
+    rule = pd.Series("", index=n.index, dtype="object")
+    r3 = open_err & (same("next") | same("prev"))
+    r3a = open_err & ~r3 & n["has_prev"] & (n["_year_prev"] > n["_year"])
+    r2 = open_err & ~r3 & ~r3a & ~n["has_next"]
+    r1a = open_err & ~r3 & ~r3a & ~r2 & (n["RNE_next"].fillna("") == "S")
+    r1 = open_err & ~r3 & ~r3a & ~r2 & ~r1a
+    for mask, name in ((r3, "RULE_3"), (r3a, "RULE_3A"), (r2, "RULE_2"), (r1a, "RULE_1A")):
+        rule[mask] = name
+    rule[r1] = "RULE_1"
+
+    out = ep.copy()
+    year_end = _march31(out["_year"])
+    out.loc[r2, "end"] = year_end[r2]
+    out.loc[r2, "REC"] = "E99"
+    day_before = n["start_next"] - pd.Timedelta(days=1)
+    out.loc[r1a, "end"] = np.minimum(year_end[r1a], day_before[r1a])
+    out.loc[r1a, "REC"] = "E99"
+    out.loc[r1, "end"] = n.loc[r1, "start_next"]
+    out.loc[r1, "REC"] = "X1"
+    liiaf = r1 & n["RNE_next"].fillna("").isin(["P", "B", "T", "U"])
+    out.loc[liiaf, "REASON_PLACE_CHANGE"] = "LIIAF"
+    messages = {
+        "RULE_3": "open episode in an older return duplicates a neighbouring episode; removed",
+        "RULE_3A": "open episode in an older return replaced by an earlier-starting episode submitted later; removed",
+        "RULE_2": "open episode in an older return with no later episode: child ceased care; closed at 31 March, REC E99",
+        "RULE_1A": "open episode in an older return, next episode is a re-entry (RNE S): closed, REC E99",
+        "RULE_1": "open episode in an older return, child remained looked after: closed at the next DECOM, REC X1",
+    }
+    for i in np.flatnonzero(rule.to_numpy() != "").tolist():
+        name = str(rule.iat[i])
+        row = ep.iloc[i]
+        merged = name in ("RULE_3", "RULE_3A")
+        rec.note(
+            file=row["_file"],
+            row=row["_row"],
+            child=row["CHILD"],
+            rule=name,
+            action="merged" if merged else "changed",
+            before="DEC=",
+            after="" if merged else f"DEC={_fmt(out['end'].iat[i])}, REC={_fmt(out['REC'].iat[i])}",
+            message=messages[name],
+        )
+    out = out.loc[~(r3 | r3a).to_numpy()].reset_index(drop=True)
+
+    n = _neighbours(out, ["start", "_year"])
+    later = n["has_next"] & (n["_year"] < n["_year_next"])
+    r4 = later & n["end"].notna() & (n["end"] > n["start_next"])
+    r5 = later & n["end"].notna() & (n["end"] < n["start_next"]) & (n["REC"].fillna("") == "X1")
+    for mask, name, text in (
+        (r4, "RULE_4", "episode overlaps the next episode submitted in a later return"),
+        (r5, "RULE_5", "episode ended X1 but a gap precedes the next, later-submitted episode"),
+    ):
+        for i in np.flatnonzero(mask.to_numpy()).tolist():
+            row = out.iloc[i]
+            rec.note(
+                file=row["_file"],
+                row=row["_row"],
+                child=row["CHILD"],
+                rule=name,
+                action="changed",
+                before=f"DEC={_fmt(row['end'])}",
+                after=f"DEC={_fmt(n['start_next'].iat[i])}",
+                message=f"{text}; DEC set to the next DECOM",
+            )
+    fix = (r4 | r5).to_numpy()
+    out.loc[fix, "end"] = n.loc[fix, "start_next"]
+    return out
+
+
+def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    """Episodes still open, or ending after the next one starts, within one return: an input
+    problem; the repair ends them at the next DECOM (REC X1 when blank)."""
+    ep = _sorted(ep)
+    if ep.empty:
+        return ep
+    n = _neighbours(ep, ["start"])
+    bad = n["has_next"] & (n["end"].isna() | (n["end"] > n["start_next"]))
+    out = ep.copy()
+    for i in np.flatnonzero(bad.to_numpy()).tolist():
+        row = ep.iloc[i]
+        nxt = ep.iloc[i + 1]
+        is_open = pd.isna(row["end"])
+        rec.problem(
+            file=row["_file"],
+            row=row["_row"],
+            child=row["CHILD"],
+            column="DEC",
+            value=_fmt(row["end"]),
+            rule="overlap",
+            action="changed",
+            after=f"DEC={_fmt(nxt['start'])}",
+            message=(
+                f"episode {'is still open' if is_open else 'ends after'} "
+                f"{'when ' if is_open else ''}the next episode ({_where(nxt)}) starts "
+                f"on {_fmt(nxt['start'])}"
+            ),
+            fix="correct DEC or the next DECOM so episodes do not overlap",
+        )
+    fix = bad.to_numpy()
+    out.loc[fix, "end"] = n.loc[fix, "start_next"]
+    blank_rec = fix & out["REC"].isna().to_numpy()
+    out.loc[blank_rec, "REC"] = "X1"
+    return out
+
+
+def periods_of_care(ep: pd.DataFrame) -> pd.Series:
+    """Number (1, 2, ...) each child's maximal runs of contiguous episodes (DEC == next DECOM).
+
+    ``ep`` must be sorted by LA, child and start.
+    """
+    if ep.empty:
+        return pd.Series([], dtype="int64", index=ep.index)
+    grouped = ep.groupby(["_la", "CHILD"], sort=False, dropna=False)
+    prev_end = grouped["end"].shift(1)
+    first = grouped.cumcount() == 0
+    new = first | prev_end.isna() | (prev_end != ep["start"])
+    return new.astype("int64").groupby([ep["_la"], ep["CHILD"]], dropna=False).cumsum()
