@@ -12,6 +12,11 @@ True
 
 from __future__ import annotations
 
+from demandmodel.data.cin_census import CINCensus, read_cin_census
+from demandmodel.data.dfe import UnreadFileWarning, dfe_revisions, panel_series, read_dfe
+from demandmodel.data.geography import la_lookup, rebase_boundaries
+from demandmodel.data.measures import measures
+from demandmodel.data.population import rate_per_10k
 from demandmodel.data.ssda903 import SSDA903Data, read_ssda903
 from demandmodel.errors import (
     DataRepairWarning,
@@ -28,6 +33,7 @@ from demandmodel.forecast import Forecast
 __version__ = "0.1.0"
 
 __all__ = [
+    "CINCensus",
     "DataRepairWarning",
     "DataValidationError",
     "DemandModelError",
@@ -38,6 +44,15 @@ __all__ = [
     "ModelFitError",
     "SSDA903Data",
     "ScenarioError",
+    "UnreadFileWarning",
     "__version__",
+    "dfe_revisions",
+    "la_lookup",
+    "measures",
+    "panel_series",
+    "rate_per_10k",
+    "read_cin_census",
+    "read_dfe",
     "read_ssda903",
+    "rebase_boundaries",
 ]
