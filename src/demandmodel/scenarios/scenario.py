@@ -32,12 +32,15 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from demandmodel.errors import ScenarioError
 from demandmodel.scenarios.effects import Effect, ramp
+
+if TYPE_CHECKING:
+    from demandmodel.scenarios.sib import SocialImpactBond
 
 LEVELS = ("cin", "cp", "lac")
 POPULATION_VARIANTS = ("principal", "high", "low")
@@ -198,6 +201,56 @@ class WorkforceChange(Intervention):
     vacancy_rate: float | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EdgeOfCareSIB(Intervention):
+    """An edge-of-care service funded by a Social Impact Bond: its avoided entries into care feed the
+    demand model. Ages come from ``age_bands`` (default 11-17); the rest are the
+    :class:`~demandmodel.scenarios.sib.SocialImpactBond` parameters."""
+
+    type: ClassVar[str] = "sib"
+    referrals: tuple[float, ...] = ()
+    window_months: float = 30.0
+    comparison_proportion: float = 0.55
+    effect: Effect = field(default_factory=lambda: _default_sib_effect())
+    share_of_window_in_care: float = 0.75
+    weekly_placement_cost: float = 2500.0
+    price_per_day: float | None = 100.0
+    share_of_saving: float | None = None
+    payment_cap: float = 7.1e6
+    investor_capital: float = 3.1e6
+    service_cost_per_young_person: float = 8000.0
+    discount_rate: float = 0.035
+
+    def bond(self) -> SocialImpactBond:
+        """The SocialImpactBond this intervention describes (validated on creation)."""
+        from demandmodel.scenarios.sib import SocialImpactBond
+
+        ages = self.target.age_bands or ((11, 17),)
+        start_year = self.start.year + (1 if self.start.month >= 4 else 0)
+        return SocialImpactBond(
+            referrals=self.referrals,
+            start_year=start_year,
+            eligible_ages=(min(a for a, _ in ages), max(b for _, b in ages)),
+            window_months=self.window_months,
+            comparison_proportion=self.comparison_proportion,
+            effect=self.effect,
+            share_of_window_in_care=self.share_of_window_in_care,
+            weekly_placement_cost=self.weekly_placement_cost,
+            price_per_day=self.price_per_day,
+            share_of_saving=self.share_of_saving,
+            payment_cap=self.payment_cap,
+            investor_capital=self.investor_capital,
+            service_cost_per_young_person=self.service_cost_per_young_person,
+            discount_rate=self.discount_rate,
+        )
+
+
+def _default_sib_effect() -> Effect:
+    from demandmodel.scenarios.sib import DEFAULT_EFFECT
+
+    return DEFAULT_EFFECT
+
+
 INTERVENTION_TYPES: dict[str, type[Intervention]] = {
     cls.type: cls
     for cls in (
@@ -208,6 +261,7 @@ INTERVENTION_TYPES: dict[str, type[Intervention]] = {
         DurationCap,
         PopulationVariant,
         WorkforceChange,
+        EdgeOfCareSIB,
     )
 }
 _COMMON = ("type", "start", "ramp_months", "end", "level", "age_bands", "placements")
@@ -215,7 +269,20 @@ _BOUNDS: dict[str, dict[str, float]] = {
     "relative": {"low_bound": -1.0},
     "share": {"low_bound": 0.0, "high_bound": 1.0},
     "probability": {"low_bound": 0.0, "high_bound": 1.0},
+    "effect": {"low_bound": -1.0, "high_bound": 1.0},
 }
+_SIB_NUMBERS = (
+    "window_months",
+    "comparison_proportion",
+    "share_of_window_in_care",
+    "weekly_placement_cost",
+    "price_per_day",
+    "share_of_saving",
+    "payment_cap",
+    "investor_capital",
+    "service_cost_per_young_person",
+    "discount_rate",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -370,7 +437,7 @@ def _intervention_from_dict(item: Mapping[str, Any], *, where: str) -> Intervent
         if name not in item:
             continue
         value, key = item[name], f"{where}.{name}"
-        if name in ("relative", "absolute", "share", "probability"):
+        if name in ("relative", "absolute", "share", "probability", "effect"):
             kwargs[name] = Effect.from_value(value, key=key, **_BOUNDS.get(name, {}))
         elif name == "series":
             if not isinstance(value, Mapping):
@@ -378,6 +445,14 @@ def _intervention_from_dict(item: Mapping[str, Any], *, where: str) -> Intervent
             kwargs[name] = tuple(
                 sorted((int(k), _as_float(v, f"{key}.{k}", 0)) for k, v in value.items())
             )
+        elif name == "referrals":
+            if not isinstance(value, list) or not value:
+                raise ScenarioError(
+                    f"{key} = {value!r}; give referrals per year, e.g. [40, 80, 100]."
+                )
+            kwargs[name] = tuple(_as_float(v, f"{key}[{k}]", 0.0) for k, v in enumerate(value))
+        elif name in _SIB_NUMBERS:
+            kwargs[name] = _as_float(value, key)
         elif name in ("annual_growth",):
             kwargs[name] = _as_float(value, key, -0.5, 1.0)
         elif name in ("agency_share", "vacancy_rate"):
@@ -386,6 +461,8 @@ def _intervention_from_dict(item: Mapping[str, Any], *, where: str) -> Intervent
             kwargs[name] = _as_float(value, key, 1.0, 365.25 * 18)
         else:
             kwargs[name] = str(value)
+    if cls is EdgeOfCareSIB and "share_of_saving" in item and "price_per_day" not in item:
+        kwargs["price_per_day"] = None  # paying a share of the saving replaces the default price
     intervention = cls(**kwargs)
     _check_intervention(intervention, where)
     return intervention
@@ -407,6 +484,15 @@ def _check_intervention(i: Intervention, where: str) -> None:
         )
     if isinstance(i, DurationCap) and not i.placement:
         raise ScenarioError(f"{where}.placement is missing: which placement is capped?")
+    if isinstance(i, EdgeOfCareSIB):
+        if i.target.level != "lac":
+            raise ScenarioError(
+                f"{where}.level = {i.target.level!r}; a SIB diverts entries to care (lac)."
+            )
+        try:
+            i.bond()
+        except ScenarioError as err:
+            raise ScenarioError(f"{where}: {err}") from None
 
 
 def _intervention_to_dict(i: Intervention) -> dict[str, Any]:
@@ -426,6 +512,8 @@ def _intervention_to_dict(i: Intervention) -> dict[str, Any]:
             continue
         if isinstance(value, Effect):
             out[f.name] = value.to_value()
+        elif isinstance(value, tuple) and f.name == "referrals":
+            out[f.name] = list(value)
         elif f.name == "series":
             out[f.name] = {str(k): v for k, v in value}
         else:
