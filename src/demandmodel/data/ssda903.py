@@ -162,7 +162,8 @@ def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.
 def _assign_years(ep: pd.DataFrame, rec: Recorder) -> pd.Series:
     today = pd.Timestamp(dt.date.today())
     starts = ep["start"].where(ep["start"] <= today)
-    inferred = collection_year(starts.groupby([ep["_file"], ep["_la"]]).transform("max"))
+    keys = [ep["_file"], ep["_la"]] + ([ep["YEAR"].fillna("")] if "YEAR" in ep.columns else [])
+    inferred = collection_year(starts.groupby(keys).transform("max"))
     year = inferred.copy()
     if "YEAR" in ep.columns:
         given = pd.to_numeric(ep["YEAR"], errors="coerce").astype("Float64").round().astype("Int64")

@@ -1,0 +1,219 @@
+"""``demandmodel validate PATH...``: check input files and report every problem.
+
+Each input (file or folder) is classified - SSDA903 (CSV tables or EXPSSDA903 XML), CIN census
+XML, workforce census XML, or DfE published statistics CSV - and read by the matching reader.
+All SSDA903 inputs are read together, because the years of a return are stitched. Every failure
+is printed, grouped by file and rule, with row, column and value. Exit code 2 when anything
+fails, 0 when all inputs are clean. ``--repair`` reads with the documented repairs and shows
+what would be repaired instead of failing on repairable problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+KINDS = ("ssda903", "cin", "workforce", "dfe")
+READERS = {
+    "ssda903": "read_ssda903",
+    "cin": "read_cin_census",
+    "workforce": "read_workforce",
+    "dfe": "read_dfe",
+}
+_SSDA903_MARKERS = {
+    "DECOM",
+    "RNE",
+    "PLACE",
+    "DUC",
+    "ETHNIC",
+    "REVIEW_CODE",
+    "MIS_START",
+    "SDQ_SCORE",
+}
+
+
+def register(sub: Any) -> None:
+    """Add the ``validate`` sub-command."""
+    p = sub.add_parser(
+        "validate",
+        help="check SSDA903 / CIN census / workforce / DfE files and list every problem",
+        description=(
+            "Check input files and list every problem (file, row, column, value, rule).\n"
+            "Exit code 0 when clean, 2 when any input has problems.\n\n"
+            "Examples:\n"
+            "  demandmodel validate returns/2023 returns/2024\n"
+            "  demandmodel validate --repair episodes.csv header.csv"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="apply the documented repairs and show what would be repaired",
+    )
+    p.add_argument(
+        "--kind",
+        choices=("auto", *KINDS),
+        default="auto",
+        help="what the inputs are (default: detect from content)",
+    )
+    p.add_argument("--max-rows", type=int, default=50, help="problems shown per file and rule")
+    p.set_defaults(handler=run)
+
+
+def _sniff_file(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<") or path.suffix.lower() == ".xml":
+        if "EXPSSDA903" in text:
+            return "ssda903"
+        if "CSWW" in text or "Worker" in text:
+            return "workforce"
+        if "CIN" in text or "<Children" in text or "LAchildID" in text:
+            return "cin"
+        return None
+    first = text.splitlines()[0] if text else ""
+    cols = {c.strip().strip('"').upper() for c in re.split(r"[,;\t]", first)}
+    if "TIME_PERIOD" in cols or "GEOG_L" in cols:
+        return "dfe"
+    if "CHILD" in cols or "CHILDID" in cols or cols & _SSDA903_MARKERS:
+        return "ssda903"
+    return None
+
+
+def detect_kind(path: Path) -> str | None:
+    """The kind of input at ``path`` (a folder takes the kind of most of its files)."""
+    if path.is_dir():
+        kinds = [
+            _sniff_file(f)
+            for f in sorted(path.rglob("*"))
+            if f.is_file() and f.suffix.lower() in (".csv", ".xml", ".parquet")
+        ]
+        found = [k for k in kinds if k]
+        return max(set(found), key=found.count) if found else None
+    if path.suffix.lower() == ".parquet":
+        return "dfe"
+    return _sniff_file(path)
+
+
+def _print_failures(failures: pd.DataFrame, max_rows: int) -> None:
+    for file, by_file in failures.groupby("file", sort=False):
+        print(f"  {file}")
+        for rule, group in by_file.groupby("rule", sort=False):
+            print(f"    [{rule}] {len(group)} problem(s)")
+            for rec in group.head(max_rows).itertuples(index=False):
+                parts = []
+                if str(rec.row) not in ("", "None", "nan"):
+                    parts.append(f"row {rec.row}")
+                if str(rec.column) not in ("", "None", "nan"):
+                    parts.append(f"column {rec.column}")
+                if str(rec.value) not in ("", "None", "nan"):
+                    parts.append(f"value {str(rec.value)!r}")
+                where = ", ".join(parts)
+                print(f"      - {where + ': ' if where else ''}{rec.message}")
+            if len(group) > max_rows:
+                print(f"      ... and {len(group) - max_rows} more")
+
+
+def _print_log(log: pd.DataFrame, max_rows: int) -> None:
+    shown = log.loc[~log["action"].isin(["noted"])]
+    if shown.empty:
+        print("  nothing to repair")
+        return
+    print(f"  {len(shown)} change(s) would be made:")
+    for (rule, action), group in shown.groupby(["rule", "action"], sort=False):
+        print(f"    [{rule}] {action}: {len(group)} row(s)")
+        for rec in group.head(max_rows).itertuples(index=False):
+            child = f", child {rec.child}" if str(rec.child) else ""
+            change = f" ({rec.before} -> {rec.after})" if str(rec.before) or str(rec.after) else ""
+            print(f"      - {rec.file}, row {rec.row}{child}{change}")
+        if len(group) > max_rows:
+            print(f"      ... and {len(group) - max_rows} more")
+
+
+def _reader(kind: str) -> Callable[..., Any] | None:
+    import demandmodel
+
+    fn = getattr(demandmodel, READERS[kind], None)
+    return fn if callable(fn) else None
+
+
+def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bool:
+    from demandmodel.errors import DataValidationError, DemandModelError
+
+    label = ", ".join(str(p) for p in paths)
+    fn = _reader(kind)
+    if fn is None:
+        print(f"{kind}: {label}\n  SKIPPED: no reader for {kind} inputs in this version")
+        return True
+    print(f"{kind}: {label}")
+    try:
+        if kind == "ssda903":
+            result = fn(paths, repair=repair)
+        else:
+            result = fn(paths[0]) if len(paths) == 1 else fn(paths)
+    except DataValidationError as err:
+        print(f"  FAILED: {err.args[0] if err.args else err}")
+        if err.failures.empty:
+            print(f"  {err}")
+        else:
+            _print_failures(err.failures, max_rows)
+        return False
+    except DemandModelError as err:
+        print(f"  FAILED: {err}")
+        return False
+    if kind == "ssda903":
+        episodes = result.episodes
+        print(
+            f"  OK: {len(episodes):,} episodes of {episodes['child'].nunique():,} children "
+            f"from {len(result.files)} file(s)"
+        )
+        if repair:
+            _print_log(result.log, max_rows)
+    else:
+        size = getattr(result, "shape", None)
+        print(f"  OK{f': {size[0]:,} rows' if size else ''}")
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate every input; exit code 2 when any fails."""
+    groups: dict[str, list[Path]] = {}
+    ok = True
+    for path in args.paths:
+        if not path.exists():
+            print(f"{path}\n  FAILED: no such file or folder")
+            ok = False
+            continue
+        kind = detect_kind(path) if args.kind == "auto" else args.kind
+        if kind is None:
+            print(
+                f"{path}\n  FAILED: not recognised as SSDA903, CIN census, workforce census or "
+                "DfE statistics; use --kind to say what it is"
+            )
+            ok = False
+            continue
+        groups.setdefault(kind, []).append(path)
+    for kind in KINDS:
+        if kind not in groups:
+            continue
+        if kind == "ssda903":
+            ok &= _run_one(kind, groups[kind], repair=args.repair, max_rows=args.max_rows)
+        else:
+            for path in groups[kind]:
+                ok &= _run_one(kind, [path], repair=args.repair, max_rows=args.max_rows)
+    print("all inputs valid" if ok else "problems found (exit code 2)")
+    return EXIT_OK if ok else EXIT_BAD_INPUT
