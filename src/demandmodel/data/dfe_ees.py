@@ -148,21 +148,25 @@ def _geography(
     new_code[nat] = ENGLAND_ONS
     la_name[nat] = "England"
     reg = (level == "regional").to_numpy()
-    for i in np.flatnonzero(reg):
-        code = region_code(reg_code.iloc[i]) or region_code(reg_name.iloc[i])
-        if code is None:
-            failures.add(
-                file=source,
-                row=int(i) + 1,
-                column="region_code",
-                value=reg_code.iloc[i],
-                rule="region",
-                message="unknown region; expected an E12/E13 code or an English region name",
-            )
-            continue
-        la_code[i] = code
-        new_code[i] = REGION_ONS[code]
-        la_name[i] = reg_name.iloc[i]
+    rc_arr = reg_code.to_numpy(dtype=object)
+    rn_arr = reg_name.to_numpy(dtype=object)
+    cache: dict[tuple[str, str], str | None] = {}
+    for pair in set(zip(rc_arr, rn_arr, strict=True)):
+        cache[pair] = region_code(pair[0]) or region_code(pair[1])
+    reg_of = np.array([cache[p] or "" for p in zip(rc_arr, rn_arr, strict=True)], dtype=object)
+    for i in np.flatnonzero(reg & (reg_of == "")):
+        failures.add(
+            file=source,
+            row=int(i) + 1,
+            column="region_code",
+            value=rc_arr[i],
+            rule="region",
+            message="unknown region; expected an E12/E13 code or an English region name",
+        )
+    reg_ok = reg & (reg_of != "")
+    la_code[reg_ok] = reg_of[reg_ok]
+    new_code[reg_ok] = [REGION_ONS[c] for c in reg_of[reg_ok]]
+    la_name[reg_ok] = rn_arr[reg_ok]
     loc = (level == "local authority").to_numpy()
     joint = old.str.replace(r"\s*/\s*", "/", regex=True)
     codes = joint.to_numpy(dtype=object)
@@ -181,10 +185,9 @@ def _geography(
     la_code[loc_ok] = codes[loc_ok]
     new_code[loc_ok] = new.str.replace(r"\s*/\s*", "/", regex=True).to_numpy(dtype=object)[loc_ok]
     la_name[loc_ok] = name.to_numpy(dtype=object)[loc_ok]
-    for i in np.flatnonzero(loc_ok):
-        rc = region_code(reg_code.iloc[i]) or region_code(reg_name.iloc[i])
-        if rc is not None:
-            regions[str(codes[i])] = rc
+    for code, rc in set(zip(codes[loc_ok], reg_of[loc_ok], strict=True)):
+        if rc:
+            regions[str(code)] = str(rc)
     keep = nat | (reg & (la_code != "")) | loc_ok
     ids = pd.DataFrame({LA_CODE: la_code, NEW_LA_CODE: new_code, LA_NAME: la_name})
     return ids, keep
@@ -364,13 +367,15 @@ def _sum_parts(rows: pd.DataFrame) -> pd.DataFrame:
     key = [LA_CODE, "period"]
     if not rows.duplicated(key).any():
         return rows
-    grouped = rows.groupby(key, sort=False)
-    first = grouped.first().reset_index()
-    total = grouped["value"].sum(min_count=1).to_numpy()
-    all_ok = grouped["status"].agg(lambda s: bool((s == "ok").all())).to_numpy()
-    worst = grouped["status"].agg(
-        lambda s: "suppressed" if (s == "suppressed").any() else "missing"
+    flags = rows.assign(
+        _ok=(rows["status"] == "ok").astype("int64"),
+        _supp=(rows["status"] == "suppressed").astype("int64"),
     )
+    grouped = flags.groupby(key, sort=False)
+    first = grouped[[c for c in rows.columns if c not in key]].first().reset_index()
+    total = grouped["value"].sum(min_count=1).to_numpy()
+    all_ok = grouped["_ok"].min().to_numpy() == 1
+    any_supp = grouped["_supp"].max().to_numpy() == 1
     first["value"] = np.where(all_ok, total, np.nan)
-    first["status"] = np.where(all_ok, "ok", worst.to_numpy())
+    first["status"] = np.where(all_ok, "ok", np.where(any_supp, "suppressed", "missing"))
     return first[rows.columns]

@@ -36,7 +36,13 @@ from demandmodel.columns import LA_CODE, LA_NAME, NEW_LA_CODE
 from demandmodel.data._validate import Failures
 from demandmodel.data.dfe import emit
 from demandmodel.data.dfe_ees import _sum_parts
-from demandmodel.data.geography import ENGLAND, ENGLAND_ONS, REGION_ONS, region_code
+from demandmodel.data.geography import (
+    ENGLAND,
+    ENGLAND_ONS,
+    REGION_NAMES,
+    REGION_ONS,
+    region_code,
+)
 
 __all__ = ["PATTERNS", "is_sfr", "measure_of", "read_sfr"]
 
@@ -155,35 +161,39 @@ def read_sfr(
     la_code = np.full(n, "", dtype=object)
     new_code = np.full(n, "", dtype=object)
     la_name = np.full(n, "", dtype=object)
-    for i, lev in enumerate(level.to_numpy()):
+    lev_arr = level.to_numpy(dtype=object)
+    code_arr = code.to_numpy(dtype=object)
+    name_arr = name.to_numpy(dtype=object)
+    new_arr = new.to_numpy(dtype=object)
+    for i in np.flatnonzero(lev_arr != ""):
+        lev = lev_arr[i]
         if lev == "n":
             la_code[i], new_code[i], la_name[i] = ENGLAND, ENGLAND_ONS, "England"
         elif lev == "r":
-            rc = region_code(name.iloc[i])
+            rc = region_code(name_arr[i])
             if rc is None:
                 failures.add(
                     file=source,
                     row=int(i) + 1,
                     column=name_col,
-                    value=name.iloc[i],
+                    value=name_arr[i],
                     rule="region",
                     message="unknown region name",
                 )
                 continue
-            la_code[i], new_code[i], la_name[i] = rc, REGION_ONS[rc], name.iloc[i].title()
-        elif lev == "l":
-            if re.fullmatch(r"\d{3}", code.iloc[i]) is None:
-                failures.add(
-                    file=source,
-                    row=int(i) + 1,
-                    column=code_col,
-                    value=code.iloc[i],
-                    rule="la_code",
-                    message="an LA row needs the DfE 3-digit code in geog_c",
-                )
-                continue
-            la_code[i], la_name[i] = code.iloc[i], name.iloc[i]
-            new_code[i] = new.iloc[i] if new.iloc[i].startswith("E") else ""
+            la_code[i], new_code[i], la_name[i] = rc, REGION_ONS[rc], REGION_NAMES[rc]
+        elif re.fullmatch(r"\d{3}", code_arr[i]) is None:
+            failures.add(
+                file=source,
+                row=int(i) + 1,
+                column=code_col,
+                value=code_arr[i],
+                rule="la_code",
+                message="an LA row needs the DfE 3-digit code in geog_c",
+            )
+        else:
+            la_code[i], la_name[i] = code_arr[i], name_arr[i]
+            new_code[i] = new_arr[i] if str(new_arr[i]).startswith("E") else ""
     keep = la_code != ""
     ids = pd.DataFrame({LA_CODE: la_code, NEW_LA_CODE: new_code, LA_NAME: la_name}).loc[keep]
     ids = ids.reset_index(drop=True)

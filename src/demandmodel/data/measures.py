@@ -433,14 +433,24 @@ def parse_cells(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> [bool(b) for b in bad]
     [False, False, False, False, True]
     """
-    text = cells.astype("string").fillna("").str.strip()
-    lowered = text.str.lower()
-    numeric = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-    value = numeric.to_numpy(dtype="float64", na_value=np.nan)
-    is_num = ~np.isnan(value)
-    is_supp = lowered.isin(SUPPRESSED_CODES).to_numpy(dtype=bool)
-    is_miss = lowered.isin(MISSING_CODES).to_numpy(dtype=bool)
-    status = np.where(is_num, STATUS_OK, np.where(is_supp, STATUS_SUPPRESSED, STATUS_MISSING))
-    bad = ~(is_num | is_supp | is_miss)
-    value = np.where(is_num, value, np.nan)
-    return value, status.astype(object), bad
+    raw = cells.to_numpy(dtype=object)
+    value = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    status = np.full(len(raw), STATUS_OK, dtype=object)
+    bad = np.zeros(len(raw), dtype=bool)
+    todo = np.flatnonzero(np.isnan(value))
+    if len(todo):
+        text = pd.Series(raw[todo], dtype=object).fillna("").astype(str).str.strip()
+        lowered = text.str.lower()
+        again = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        again_arr = again.to_numpy(dtype="float64", na_value=np.nan)
+        is_num = ~np.isnan(again_arr)
+        is_supp = lowered.isin(SUPPRESSED_CODES).to_numpy(dtype=bool)
+        is_miss = lowered.isin(MISSING_CODES).to_numpy(dtype=bool)
+        value[todo] = again_arr
+        status[todo] = np.where(
+            is_num, STATUS_OK, np.where(is_supp, STATUS_SUPPRESSED, STATUS_MISSING)
+        )
+        bad[todo] = ~(is_num | is_supp | is_miss)
+    return value, status, bad
