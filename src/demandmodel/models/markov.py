@@ -41,9 +41,19 @@ import numpy as np
 import pandas as pd
 
 from demandmodel._random import RNGLike, as_generator
-from demandmodel.errors import DemandModelError, ScenarioError
+from demandmodel.errors import DemandModelError, InsufficientHistoryError, ScenarioError
 from demandmodel.forecast import Forecast
-from demandmodel.models.rates import LEFT, draw_gamma
+from demandmodel.models.rates import (
+    LEFT,
+    candidate_flows,
+    count_flows,
+    draw_gamma,
+    entry_table,
+    occupancy,
+    readable,
+    shrink,
+)
+from demandmodel.models.states import StateSpace, care_segments, days, stock_at
 
 KINDS = ("entry", "exit", "move", "ageing", "duration")
 LABEL_COLUMNS = ("state", "level", "age_band", "placement")
@@ -222,12 +232,6 @@ def _binomial(
     return out
 
 
-def _pick(cum: np.ndarray, total: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Index drawn from each row's cumulative weights (rows of ``cum`` end at ``total``)."""
-    u = rng.random(len(total)) * total
-    return np.asarray((cum < u[:, None]).sum(axis=1))
-
-
 def aggregation(states: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Series labels and a ``(series, state)`` 0/1 matrix: every state, then per level the totals
     by age band, by placement and overall (aggregate rows have ``state == "total"``)."""
@@ -338,9 +342,7 @@ class MarkovChain:
         er = draw_gamma(e, samples, rng) if "shape" in e else np.tile(e["rate"].to_numpy(float), (samples, 1))
         return fr, er
 
-    def _step_params(
-        self, fr: np.ndarray, er: np.ndarray, fmult: np.ndarray, emult: np.ndarray, dt: float
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _transition(self, fr: np.ndarray, fmult: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
         n = self.n_states
         f = self.flows
         origin = f["origin"].to_numpy()
@@ -352,11 +354,27 @@ class MarkovChain:
         out = np.zeros((s, n + 1))
         np.add.at(out, (slice(None), origin), r)
         q[:, np.arange(n + 1), np.arange(n + 1)] -= out
-        p, g = expm_and_integral(q, dt)
-        lam = np.zeros((s, n))
+        return expm_and_integral(q, dt)
+
+    def _entries(self, g: np.ndarray, er: np.ndarray, emult: np.ndarray) -> np.ndarray:
+        n = self.n_states
+        lam = np.zeros((er.shape[0], n))
         np.add.at(lam, (slice(None), self.entries["dest"].to_numpy()), er * emult[None, :])
-        lam_eff = np.einsum("sij,sj->si", g[:, :n, :n], lam)
-        return p, np.clip(lam_eff, 0.0, None)
+        return np.clip(np.einsum("sij,sj->si", g[:, :n, :n], lam), 0.0, None)
+
+    def _params_cache(
+        self, fr: np.ndarray, er: np.ndarray, params: list[tuple[float, np.ndarray, np.ndarray]]
+    ) -> list[tuple[np.ndarray, np.ndarray, bytes]]:
+        """(P, lam_eff, key of P) per segment; P is computed once per distinct (dt, flow multipliers)."""
+        trans: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        out = []
+        for dt, fm, em in params:
+            key = np.append(fm, dt).tobytes()
+            if key not in trans:
+                trans[key] = self._transition(fr, fm, dt)
+            p, g = trans[key]
+            out.append((p, self._entries(g, er, em), key))
+        return out
 
     def _segments(
         self, grid: pd.DatetimeIndex, multipliers: Sequence[RateMultiplier]
@@ -387,7 +405,7 @@ class MarkovChain:
         rec = record_points(grid, record)
         seg, params = self._segments(grid, multipliers)
         fr, er = self._rates(1, None)
-        cache = [self._step_params(fr, er, fm, em, dt) for dt, fm, em in params]
+        cache = self._params_cache(fr, er, params)
         n = self.n_states
         m = np.asarray(initial, dtype=float).copy()
         c = np.zeros((n, n))
@@ -399,7 +417,7 @@ class MarkovChain:
                 covs.append(c.copy())
             if k == len(grid) - 1:
                 break
-            p_full, lam = cache[seg[k]]
+            p_full, lam, _ = cache[seg[k]]
             p = p_full[0, :n, :n]
             pm = p @ m
             c = p @ c @ p.T + np.diag(pm) - (p * m[None, :]) @ p.T + np.diag(lam[0])
@@ -441,7 +459,8 @@ class MarkovChain:
         x = np.tile(np.round(x0).astype(np.int64), (samples, 1))
         out = np.zeros((samples, len(rec), n), dtype=np.int32)
         rec_pos = {int(k): i for i, k in enumerate(rec)}
-        current = -1
+        cache = self._params_cache(fr, er, params)
+        current, current_key = -1, b""
         for k in range(len(grid)):
             if k in rec_pos:
                 out[:, rec_pos[k], :] = x
@@ -449,27 +468,32 @@ class MarkovChain:
                 break
             if seg[k] != current:
                 current = int(seg[k])
-                dt, fm, em = params[current]
-                p, lam = self._step_params(fr, er, fm, em, dt)
+                p, lam, key = cache[current]
+                lam_tot = lam.sum(axis=1)
+                lam_cum = np.cumsum(lam, axis=1) / np.where(lam_tot > 0, lam_tot, 1.0)[:, None]
+            if key != current_key:
+                current_key = key
                 moves = np.transpose(p[:, :, :n], (0, 2, 1)).copy()  # (sim, origin, dest)
                 moves[:, np.arange(n), np.arange(n)] = 0.0
                 cum = np.cumsum(moves, axis=2)
                 pmove = np.clip(cum[:, :, -1], 0.0, 1.0)
+                cum2 = cum.reshape(samples * n, n + 1)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
-                lam_tot = lam.sum(axis=1)
-                lam_cum = np.cumsum(lam, axis=1)
             k_move = _binomial(x, pmove, logq, gen)
             flat = np.flatnonzero(k_move)
             if flat.size:
                 who = np.repeat(flat, k_move.flat[flat])
-                sim, org = who // n, who % n
-                dest = _pick(cum[sim, org], cum[sim, org, -1], gen)
+                sim = who // n
+                rows = cum2[who]
+                u = gen.random(who.size) * rows[:, -1]
+                dest = (rows < u[:, None]).sum(axis=1)
                 x -= k_move
                 x += np.bincount(sim * (n + 1) + dest, minlength=samples * (n + 1)).reshape(samples, n + 1)[:, :n]
             n_in = gen.poisson(lam_tot)
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
-                dest = _pick(lam_cum[sim], lam_tot[sim], gen)
+                rows = lam_cum[sim]
+                dest = np.minimum((rows < gen.random(sim.size)[:, None]).sum(axis=1), n - 1)
                 x += np.bincount(sim * n + dest, minlength=samples * n).reshape(samples, n)
         series, weights = aggregation(self.states)
         paths = np.einsum("srn,gn->srg", out.astype(float), weights)
@@ -483,3 +507,229 @@ class MarkovChain:
             history=history,
             metadata={**self.metadata, "step": step, "parameter_uncertainty": parameter_uncertainty},
         )
+
+
+def _population_factors(
+    population: pd.DataFrame, labels: Sequence[str], window: tuple[pd.Timestamp, pd.Timestamp]
+) -> tuple[np.ndarray, list[RateMultiplier]]:
+    """Reference population per age band over the window, and entry multipliers pop(t)/pop_ref.
+
+    ``population``: columns ``age_band``, ``period`` (year ending 31 March) and ``population``.
+    """
+    need = {"age_band", "period", "population"}
+    if not need <= set(population.columns):
+        raise DemandModelError(
+            f"population needs columns {sorted(need)}; got {list(population.columns)}."
+        )
+    pop = population.pivot_table(index="period", columns="age_band", values="population", aggfunc="sum")
+    missing = [b for b in labels if b not in pop.columns]
+    if missing:
+        raise DemandModelError(f"population has no rows for age bands {missing}; bands are {list(labels)}.")
+    pop = pop[list(labels)].sort_index()
+    w0, w1 = window
+    years = pd.date_range(w0, w1, freq="D")
+    per = years.year + (years.month > 3)
+    ref = pop.reindex(np.clip(per, pop.index.min(), pop.index.max())).to_numpy().mean(axis=0)
+    mults = []
+    for period in range(int(pop.index.min()), int(pop.index.max()) + 31):
+        row = pop.loc[min(period, int(pop.index.max()))].to_numpy()
+        start = pd.Timestamp(period - 1, 4, 1) if period > pop.index.min() else None
+        end = pd.Timestamp(period, 4, 1) if period < pop.index.max() + 30 else None
+        for band, val, r in zip(labels, row, ref):
+            mults.append(
+                RateMultiplier(value=float(val / r), kind="entry", where={"age_band": (band,)}, start=start, end=end)
+            )
+    return ref, mults
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkovModel:
+    """The child-level multi-state model of looked-after children (spec; :meth:`fit` estimates it).
+
+    Parameters
+    ----------
+    space
+        The state space (age bands x placements x duration bands, UASC stream...).
+    k
+        Prior strength (person-days) of the Gamma shrinkage toward pooled rates.
+    half_life
+        Days; weight recent data more (``None``: every day of the window counts the same).
+    ageing
+        ``observed`` (crossings per person-day in each band) or ``uniform`` (1 / band width).
+
+    Examples
+    --------
+    >>> from demandmodel.models.markov import MarkovModel
+    >>> MarkovModel(k=100.0).space.n_states
+    30
+    """
+
+    space: StateSpace = field(default_factory=lambda: StateSpace())
+    k: float = 365.0
+    half_life: float | None = None
+    ageing: str = "observed"
+
+    def fit(
+        self,
+        episodes: pd.DataFrame,
+        *,
+        reference_start: Any,
+        reference_end: Any,
+        population: pd.DataFrame | None = None,
+        source: str = "episodes",
+    ) -> MarkovFit:
+        """Estimate every rate over ``[reference_start, reference_end]`` (both dates included).
+
+        ``population`` (``age_band, period, population``) makes entries a rate per 10,000 children
+        of each age band, scaled by the population over the projection.
+        """
+        if self.ageing not in ("observed", "uniform"):
+            raise DemandModelError(f"ageing must be 'observed' or 'uniform'; got {self.ageing!r}.")
+        t0, t1 = pd.Timestamp(reference_start).normalize(), pd.Timestamp(reference_end).normalize()
+        if t1 <= t0:
+            raise DemandModelError(f"reference_end {t1.date()} must be after reference_start {t0.date()}.")
+        segs, notes = care_segments(episodes, self.space, source=source)
+        w = (float(days([t0])[0]), float(days([t1])[0]) + 1.0)
+        occ = occupancy(segs, self.space, window=w, half_life=self.half_life)
+        if occ.exposure.sum() <= 0:
+            raise InsufficientHistoryError(la_code=_la(episodes), measure="cla episodes", n=0, needed=1)
+        notes.update(occ.notes)
+        flows = count_flows(candidate_flows(self.space, ageing=self.ageing), occ.events)
+        flows = shrink(flows, exposure=occ.exposure, k=self.k)
+        labels = self.space.labels()
+        scale, mults = None, []
+        if population is not None:
+            ref, mults = _population_factors(population, self.space.age_labels, (t0, t1))
+            age_i = self.space.components()["age_i"].to_numpy()
+            scale = ref[age_i]
+        entries = entry_table(occ.entries, occ.entries_raw, occ.window_days, scale=scale)
+        if scale is not None:
+            entries = entries.assign(
+                rate_per_10k=entries["rate"],
+                rate=entries["rate"] * scale / 10_000.0,
+                rate_param=entries["rate_param"] * 10_000.0 / scale,
+            )
+        return MarkovFit(
+            model=self,
+            labels=labels,
+            flows=flows,
+            entries=entries,
+            segments=segs,
+            notes=notes,
+            reference=(t0, t1),
+            multipliers=tuple(mults),
+            data_end=_data_end(episodes),
+        )
+
+
+def _la(episodes: pd.DataFrame) -> str:
+    if "la_code" in episodes.columns and len(episodes):
+        return str(episodes["la_code"].iloc[0])
+    return "unknown"
+
+
+def _data_end(episodes: pd.DataFrame) -> pd.Timestamp:
+    last = pd.concat([pd.to_datetime(episodes["start"]), pd.to_datetime(episodes["end"])]).max()
+    return pd.Timestamp(last).normalize()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkovFit:
+    """A fitted :class:`MarkovModel`: rates with posteriors, and the stays they came from."""
+
+    model: MarkovModel
+    labels: pd.DataFrame
+    flows: pd.DataFrame
+    entries: pd.DataFrame
+    segments: pd.DataFrame
+    notes: Mapping[str, int]
+    reference: tuple[pd.Timestamp, pd.Timestamp]
+    multipliers: tuple[RateMultiplier, ...] = ()
+    data_end: pd.Timestamp | None = None
+
+    def rates(self) -> pd.DataFrame:
+        """Every rate with its count, exposure (person-days), pooled prior mean and 95% interval."""
+        return readable(self.flows, self.entries, self.labels, per_10k=bool(self.multipliers))
+
+    def chain(self) -> MarkovChain:
+        """The fitted chain (entries scaled by the population when one was given)."""
+        return MarkovChain(
+            states=self.labels,
+            flows=self.flows,
+            entries=self.entries,
+            multipliers=self.multipliers,
+            model="markov",
+            metadata={"reference": tuple(str(d.date()) for d in self.reference), "k": self.model.k},
+        )
+
+    def stock_at(self, date: Any) -> pd.Series:
+        """Children in each state on ``date`` according to the episodes (in care that day)."""
+        day = float(days([pd.Timestamp(date)])[0])
+        return pd.Series(stock_at(self.segments, self.model.space, day), index=self.labels["state"])
+
+    def _initial(self, start: Any, initial: Any) -> np.ndarray:
+        if initial is not None:
+            return np.asarray(initial, dtype=float)
+        if self.data_end is not None and pd.Timestamp(start) > self.data_end:
+            raise DemandModelError(
+                f"Projection start {pd.Timestamp(start).date()} is after the last date in the data "
+                f"({self.data_end.date()}); start earlier or pass initial= stocks."
+            )
+        return self.stock_at(start).to_numpy()
+
+    def project(
+        self,
+        *,
+        start: Any,
+        years: float | None = None,
+        end: Any = None,
+        samples: int = 1000,
+        rng: RNGLike = None,
+        step: str = "day",
+        record: str | Sequence[Any] = "month",
+        multipliers: Sequence[RateMultiplier] = (),
+        parameter_uncertainty: bool = True,
+        initial: Any = None,
+    ) -> Forecast:
+        """Monte Carlo projection from the stock on ``start`` for ``years`` (or to ``end``)."""
+        end = _end(start, years, end)
+        return self.chain().simulate(
+            initial=self._initial(start, initial),
+            start=start,
+            end=end,
+            samples=samples,
+            rng=rng,
+            step=step,
+            record=record,
+            multipliers=multipliers,
+            parameter_uncertainty=parameter_uncertainty,
+        )
+
+    def moments(
+        self,
+        *,
+        start: Any,
+        years: float | None = None,
+        end: Any = None,
+        step: str = "day",
+        record: str | Sequence[Any] = "month",
+        multipliers: Sequence[RateMultiplier] = (),
+        initial: Any = None,
+    ) -> Moments:
+        """Exact mean and covariance of the projection (rates at their posterior means)."""
+        return self.chain().moments(
+            initial=self._initial(start, initial),
+            start=start,
+            end=_end(start, years, end),
+            step=step,
+            record=record,
+            multipliers=multipliers,
+        )
+
+
+def _end(start: Any, years: float | None, end: Any) -> pd.Timestamp:
+    if (years is None) == (end is None):
+        raise DemandModelError("Give exactly one of years= or end= for a projection.")
+    if end is not None:
+        return pd.Timestamp(end)
+    return pd.Timestamp(start) + pd.DateOffset(days=round(float(years) * 365.25))
