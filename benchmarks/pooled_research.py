@@ -1,0 +1,163 @@
+"""Rolling-origin evaluation of the pooled and aggregate models against naive, on every English LA.
+
+Run: ``.venv/bin/python benchmarks/pooled_research.py [tune|holdout|all]``
+
+Measures cla_31mar, cp_31mar, cin_31mar; horizons 1-3; origins from the third year of data to 2019.
+Hyperparameters are chosen on origins <= 2016 (``tune``); origins 2017-2019 are held out (``holdout``).
+Point forecast = the sample median; MASE scale = the LA's in-sample mean absolute yearly change up
+to the origin; coverage = share of actuals inside the central 80% / 95% sample intervals.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _research_data import load
+
+from demandmodel.errors import DemandModelError
+from demandmodel.models.base import get_model
+
+MEASURES = ("cla_31mar", "cp_31mar", "cin_31mar")
+H = 3
+N_SAMPLES = 1000
+
+
+def evaluate(
+    make_spec: Callable[[], Any],
+    panel: pd.DataFrame,
+    *,
+    measures: Iterable[str] = MEASURES,
+    origins: Iterable[int],
+    horizon: int = H,
+) -> pd.DataFrame:
+    """One row per (measure, LA, origin, h) with actual, quantiles and the MASE scale."""
+    rows: list[dict[str, Any]] = []
+    origins = list(origins)
+    for measure in measures:
+        sub = panel[panel["measure"].isin([measure, *AUX.get(measure, ())])]
+        wide = panel[panel["measure"] == measure].pivot_table(
+            index="la_code", columns="period", values="value"
+        )
+        for origin in origins:
+            if origin - 2 < int(wide.columns.min()):
+                continue
+            spec = make_spec()
+            try:
+                ctx = spec.prepare(sub, measure=measure, origin=origin)
+            except DemandModelError:
+                continue
+            for code in wide.index:
+                fut = [origin + h for h in range(1, horizon + 1)]
+                actual = wide.loc[code].reindex(fut).to_numpy(dtype=float)
+                if not np.isfinite(actual).any():
+                    continue
+                try:
+                    fit = spec.fit(sub, la_code=code, measure=measure, origin=origin, context=ctx)
+                except DemandModelError:
+                    continue
+                paths = fit.sample(horizon, n_samples=N_SAMPLES, rng=hash((code, origin)) % 2**32)
+                q = np.quantile(paths, [0.025, 0.1, 0.5, 0.9, 0.975], axis=0)
+                hist = wide.loc[code, :origin].dropna().to_numpy(dtype=float)
+                scale = float(np.mean(np.abs(np.diff(hist)))) if len(hist) > 1 else np.nan
+                for h in range(horizon):
+                    if np.isfinite(actual[h]):
+                        rows.append(
+                            {
+                                "measure": measure,
+                                "la_code": code,
+                                "origin": origin,
+                                "h": h + 1,
+                                "actual": actual[h],
+                                "q025": q[0, h],
+                                "q10": q[1, h],
+                                "q50": q[2, h],
+                                "q90": q[3, h],
+                                "q975": q[4, h],
+                                "scale": scale,
+                            }
+                        )
+    return pd.DataFrame(rows)
+
+
+AUX = {
+    "cla_31mar": ("cla_starts", "cla_ceases", "pop_0_17"),
+    "cp_31mar": ("cp_starts", "pop_0_17"),
+    "cin_31mar": ("cin_starts", "cin_ends", "pop_0_17"),
+}
+
+
+def summarise(res: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """MASE (mean of |error| / scale), 80% and 95% coverage, mean log error (bias)."""
+    r = res[np.isfinite(res["scale"]) & (res["scale"] > 0)].copy()
+    r["ase"] = (r["actual"] - r["q50"]).abs() / r["scale"]
+    r["in80"] = (r["actual"] >= r["q10"]) & (r["actual"] <= r["q90"])
+    r["in95"] = (r["actual"] >= r["q025"]) & (r["actual"] <= r["q975"])
+    r["bias"] = np.log(r["q50"] + 1) - np.log(r["actual"] + 1)
+    return r.groupby(by).agg(
+        n=("ase", "size"),
+        mase=("ase", "mean"),
+        cov80=("in80", "mean"),
+        cov95=("in95", "mean"),
+        bias=("bias", "mean"),
+    )
+
+
+def paired(res: pd.DataFrame, common: list[str]) -> pd.DataFrame:
+    """Keep only (measure, LA, origin, h) cells every model forecast, so comparisons are fair."""
+    key = ["measure", "la_code", "origin", "h"]
+    counts = res.groupby(key)["model"].nunique()
+    ok = counts[counts == len(common)].index
+    return res.set_index(key).loc[ok].reset_index()
+
+
+def run(
+    models: dict[str, Callable[[], Any]], origins: Iterable[int], panel: pd.DataFrame
+) -> pd.DataFrame:
+    out = []
+    for name, make in models.items():
+        t0 = time.perf_counter()
+        r = evaluate(make, panel, origins=origins)
+        r["model"] = name
+        out.append(r)
+        print(f"  {name}: {len(r)} cells, {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    return paired(pd.concat(out, ignore_index=True), list(models))
+
+
+def tune(panel: pd.DataFrame) -> pd.DataFrame:
+    from demandmodel.models.pooled import PooledSpec
+
+    models: dict[str, Callable[[], Any]] = {"naive": lambda: get_model("naive")}
+    for phi, window, prior_df in itertools.product((0.0, 0.3, 0.5, 0.7), (5,), (2.0, 4.0, 8.0)):
+        models[f"pooled phi={phi} w={window} df={prior_df}"] = (
+            lambda phi=phi, window=window, prior_df=prior_df: PooledSpec(
+                damping=phi, window=window, prior_df=prior_df
+            )
+        )
+    res = run(models, range(2012, 2017), panel)
+    return summarise(res, ["model", "measure"])
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else "all"
+    panel = load()
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_rows", 500)
+    if mode == "tune":
+        s = tune(panel)
+        print(s.round(3).to_string())
+        print(
+            s.groupby("model")[["mase", "cov80", "cov95"]]
+            .mean()
+            .round(3)
+            .sort_values("mase")
+            .to_string()
+        )

@@ -1,0 +1,390 @@
+"""Aggregate stock-and-flow model of published stocks and flows (DESIGN section 4.2).
+
+For an LA with stocks ``S`` at 31 March, entries ``A`` and exits ``D`` in the year ending 31 March::
+
+    S[t] = S[t-1] + A[t] - D[t] + R[t]
+    A[t] = a[t] * pop[t] / 10,000            (entry rate per 10,000 children aged 0-17)
+    D[t] = d[t] * (S[t-1] + A[t] / 2)        (a leaving hazard; entrants are at risk half a year)
+
+``R`` is the adjustment the published numbers need: starts and ceases count children, not episodes,
+and revisions touch one table and not another, so the next stock is not exactly ``S + A - D``.
+It is estimated as a share of the opening stock, ``r[t] = R[t] / S[t-1]`` (mean and standard
+deviation over the last ``window`` years), and simulated, not hidden: CLA's is about +1% of the
+stock a year (sd 1%), CIN's about -10% (sd 10%; open episodes at 31 March versus children starting
+and ending). Where the exits are not published (CP plans ended), they are derived as
+``D = S[t-1] + A - S[t]`` and ``R = 0``.
+
+``log a`` and ``log d`` are forecast as damped-trend random walks: the trend is each LA's mean
+recent change shrunk toward its region and England (the empirical Bayes of
+:mod:`demandmodel.models.pooled`), damped by ``phi``; innovations have the rate's own yearly
+log-change volatility (shrunk toward the median LA), and the trend is drawn per path from its
+sampling distribution (parameter uncertainty). Entries are Poisson, exits binomial among those at
+risk, so stocks are whole and never negative. Population: the panel's ``pop_0_17`` continued on its
+recent log-linear trend, or a user projection (e.g. an ONS variant) passed as ``population``.
+
+CLA uses ``cla_starts``/``cla_ceases``; CIN ``cin_starts``/``cin_ends``; CP ``cp_starts`` (exits
+derived). A missing flow in the fitting years raises :class:`~demandmodel.InsufficientHistoryError`
+so a batch falls back to a series model.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from demandmodel.models.aggregate import AggregateSpec
+>>> years = range(2012, 2020)
+>>> rows = [("301", "cla_31mar", t, 300.0 + 5 * i) for i, t in enumerate(years)]
+>>> rows += [("301", "cla_starts", t, 150.0) for t in years]
+>>> rows += [("301", "cla_ceases", t, 145.0) for t in years]
+>>> rows += [("301", "pop_0_17", t, 50_000.0) for t in years]
+>>> panel = pd.DataFrame(rows, columns=["la_code", "measure", "period", "value"])
+>>> fit = AggregateSpec().fit(panel, la_code="301", measure="cla_31mar", origin=2019)
+>>> round(fit.entry_rate, 1)
+30.0
+>>> fc = fit.forecast(3, n_samples=500, rng=4)
+>>> bool(330 < float(np.median(fc.samples[:, 2, 0])) < 370)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandmodel import columns as C
+from demandmodel._random import RNGLike, as_generator
+from demandmodel.errors import DemandModelError, InsufficientHistoryError
+from demandmodel.models.base import FittedModel, FittedSeries, panel_series, register_model
+from demandmodel.models.pooled import pooled_trends, wide_log
+
+__all__ = ["FLOWS", "AggregateSpec", "FittedAggregate", "StockFlowPaths", "simulate_stock_flow"]
+
+FLOWS: dict[str, tuple[str, str | None]] = {
+    "cla_31mar": ("cla_starts", "cla_ceases"),
+    "cin_31mar": ("cin_starts", "cin_ends"),
+    "cp_31mar": ("cp_starts", None),
+}
+"""Stock measure -> (entries measure, exits measure or ``None`` when exits are derived)."""
+
+POP_MEASURE = "pop_0_17"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StockFlowPaths:
+    """Simulated components, each ``(n_samples, horizon)``: ``stock[:, k]`` closes year ``k``."""
+
+    stock: np.ndarray
+    entries: np.ndarray
+    exits: np.ndarray
+    adjustment: np.ndarray
+    opening: float
+
+
+def simulate_stock_flow(
+    opening: float,
+    *,
+    entry_rate: np.ndarray,
+    exit_hazard: np.ndarray,
+    population: np.ndarray,
+    adjustment_rate: np.ndarray | None = None,
+    rng: RNGLike = None,
+) -> StockFlowPaths:
+    """Simulate ``S[t] = S[t-1] + A - D + R`` with Poisson entries and binomial exits.
+
+    Parameters
+    ----------
+    opening
+        The stock at the origin.
+    entry_rate, exit_hazard, adjustment_rate
+        Arrays ``(n_samples, horizon)``: entries per 10,000 children, the leaving hazard, and the
+        adjustment as a share of the opening stock (default 0).
+    population
+        Children aged 0-17 per forecast year, ``(horizon,)`` or ``(n_samples, horizon)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.full((200, 3), 30.0); d = np.full((200, 3), 0.4)
+    >>> p = simulate_stock_flow(300.0, entry_rate=a, exit_hazard=d,
+    ...                         population=np.full(3, 50_000.0), rng=0)
+    >>> prev = np.column_stack([np.full(200, 300.0), p.stock[:, :-1]])
+    >>> bool(np.array_equal(p.stock, prev + p.entries - p.exits + p.adjustment))
+    True
+    """
+    gen = as_generator(rng)
+    a = np.asarray(entry_rate, dtype=float)
+    n, horizon = a.shape
+    d = np.broadcast_to(np.asarray(exit_hazard, dtype=float), (n, horizon))
+    pop = np.broadcast_to(np.asarray(population, dtype=float), (n, horizon))
+    r = (
+        np.zeros((n, horizon))
+        if adjustment_rate is None
+        else np.broadcast_to(np.asarray(adjustment_rate, dtype=float), (n, horizon))
+    )
+    stock = np.empty((n, horizon))
+    entries = np.empty((n, horizon))
+    exits = np.empty((n, horizon))
+    adj = np.empty((n, horizon))
+    s = np.full(n, float(round(opening)))
+    for k in range(horizon):
+        lam = np.clip(a[:, k] * pop[:, k] / 10_000.0, 0.0, 1e9)
+        entries[:, k] = gen.poisson(lam)
+        at_risk = s + entries[:, k]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(at_risk > 0, d[:, k] * (s + entries[:, k] / 2) / at_risk, 0.0)
+        exits[:, k] = gen.binomial(at_risk.astype(np.int64), np.clip(np.nan_to_num(p), 0.0, 1.0))
+        moved = s + entries[:, k] - exits[:, k]
+        adj[:, k] = np.maximum(np.round(r[:, k] * s), -moved)
+        s = moved + adj[:, k]
+        stock[:, k] = s
+    return StockFlowPaths(
+        stock=stock, entries=entries, exits=exits, adjustment=adj, opening=float(round(opening))
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateTrend:
+    """A log-rate's damped-trend random walk: last level, shrunk trend, its s.e., volatility."""
+
+    level: float
+    trend: float
+    trend_se: float
+    sigma: float
+
+    def draw(self, horizon: int, n: int, damping: float, gen: np.random.Generator) -> np.ndarray:
+        """Rate paths ``(n, horizon)`` on the natural scale."""
+        g = self.trend + self.trend_se * gen.standard_normal((n, 1))
+        cum = np.cumsum(damping ** np.arange(1, horizon + 1))[None, :]
+        walk = np.cumsum(gen.standard_normal((n, horizon)) * self.sigma, axis=1)
+        return np.asarray(np.exp(np.minimum(self.level + g * cum + walk, 50.0)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FittedAggregate(FittedSeries):
+    """One LA's fitted stock-and-flow model (rates, adjustment, population path)."""
+
+    entries: RateTrend
+    exits: RateTrend
+    adjustment_mean: float
+    adjustment_sd: float
+    population: np.ndarray
+    population_source: str
+    damping: float
+    exits_derived: bool
+
+    @property
+    def entry_rate(self) -> float:
+        """The last observed entry rate per 10,000 children."""
+        return float(np.exp(self.entries.level))
+
+    @property
+    def exit_hazard(self) -> float:
+        """The last observed leaving hazard."""
+        return float(np.exp(self.exits.level))
+
+    def simulate(self, horizon: int, *, n_samples: int, rng: RNGLike = None) -> StockFlowPaths:
+        """Simulated stocks, entries, exits and adjustments for ``origin + 1 ... origin + horizon``."""
+        if horizon > len(self.population):
+            raise DemandModelError(
+                f"LA {self.la_code}: the fitted population covers {len(self.population)} years, "
+                f"{horizon} asked; refit with a longer population projection."
+            )
+        gen = as_generator(rng)
+        a = self.entries.draw(horizon, n_samples, self.damping, gen)
+        d = np.minimum(self.exits.draw(horizon, n_samples, self.damping, gen), 1.5)
+        r = self.adjustment_mean + self.adjustment_sd * gen.standard_normal((n_samples, horizon))
+        return simulate_stock_flow(
+            float(self.history.iloc[-1]),
+            entry_rate=a,
+            exit_hazard=d,
+            population=self.population[:horizon],
+            adjustment_rate=r,
+            rng=gen,
+        )
+
+    def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
+        return self.simulate(horizon, n_samples=n_samples, rng=gen).stock
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AggregateContext:
+    """Pooled trends and volatilities of the log entry rate and log exit hazard, by LA."""
+
+    measure: str
+    origin: int
+    codes: tuple[str, ...]
+    entry_trend: np.ndarray
+    entry_sigma: np.ndarray
+    exit_trend: np.ndarray
+    exit_sigma: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AggregateSpec:
+    """Stock-and-flow model of a published stock and its flows (see the module docstring).
+
+    Parameters
+    ----------
+    damping
+        ``phi`` of the rate trends (0: rates stay at their last level; 1: trends continue).
+    window
+        Recent years used for trends and the adjustment.
+    max_horizon
+        Years of population path prepared at fit time.
+    population
+        Optional projection of children aged 0-17: a Series indexed by period (one LA), or a long
+        frame ``la_code, period, value``; years it does not cover continue the recent trend.
+    regions
+        Optional ``la_code -> region`` mapping for pooling the rate trends (else a ``region``
+        column of the panel, else England).
+    """
+
+    name: str = "aggregate"
+    min_history: int = 4
+    damping: float = 0.5
+    window: int = 5
+    prior_df: float = 4.0
+    max_horizon: int = 10
+    population: pd.Series | pd.DataFrame | None = None
+    regions: Mapping[str, str] | None = None
+
+    def _rates(self, panel: pd.DataFrame, *, measure: str, origin: int) -> tuple[pd.DataFrame, ...]:
+        def wide(name: str) -> pd.DataFrame:
+            logged = wide_log(panel, measure=name, origin=origin)
+            return pd.DataFrame(np.expm1(logged), index=logged.index, columns=logged.columns).round(
+                6
+            )
+
+        if measure not in FLOWS:
+            raise DemandModelError(
+                f"The aggregate model forecasts stocks with published flows {sorted(FLOWS)}; "
+                f"got measure {measure!r}. Use a series model (e.g. 'pooled') for it."
+            )
+        a_name, d_name = FLOWS[measure]
+        stock = wide(measure)
+        cols = stock.columns
+        starts = wide(a_name).reindex(index=stock.index, columns=cols)
+        prev = stock.shift(1, axis=1)
+        if d_name is not None and (panel[C.MEASURE].astype(str) == d_name).any():
+            ends = wide(d_name).reindex(index=stock.index, columns=cols)
+        else:
+            ends = prev + starts - stock
+        pop = wide(POP_MEASURE).reindex(index=stock.index, columns=cols)
+        pop = pop.where(pop.notna(), 10_000.0) if pop.isna().all().all() else pop
+        a = starts / pop * 10_000.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = ends / (prev + starts / 2)
+        r = (stock - (prev + starts - ends)) / prev
+        return stock, a.where(a > 0), d.where(d > 0), r
+
+    def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> AggregateContext:
+        """Pool the rate trends across every LA of ``measure`` at ``origin``."""
+        stock, a, d, _ = self._rates(panel, measure=measure, origin=origin)
+        from demandmodel.models.pooled import PooledSpec
+
+        groups = PooledSpec(regions=self.regions)._groups(panel, stock.index)
+        ga, sa = pooled_trends(
+            np.log(a.to_numpy(float)), groups, window=self.window, prior_df=self.prior_df
+        )
+        gd, sd = pooled_trends(
+            np.log(d.to_numpy(float)), groups, window=self.window, prior_df=self.prior_df
+        )
+        return AggregateContext(
+            measure=measure,
+            origin=origin,
+            codes=tuple(str(c) for c in stock.index),
+            entry_trend=ga,
+            entry_sigma=sa,
+            exit_trend=gd,
+            exit_sigma=sd,
+        )
+
+    def _population_path(
+        self, panel: pd.DataFrame, la_code: str, origin: int
+    ) -> tuple[np.ndarray, str]:
+        future = np.arange(origin + 1, origin + self.max_horizon + 1)
+        hist = panel_series(panel, la_code=la_code, measure=POP_MEASURE, origin=origin).dropna()
+        hist = hist[hist > 0]
+        if len(hist) >= 2:
+            recent = hist.iloc[-self.window :]
+            slope = float(np.polyfit(recent.index.to_numpy(float), np.log(recent.to_numpy()), 1)[0])
+            base = float(np.log(hist.iloc[-1]))
+            path = np.exp(base + slope * (future - int(hist.index[-1])))
+            source = "trend"
+        elif len(hist) == 1:
+            path, source = np.full(len(future), float(hist.iloc[-1])), "constant"
+        else:
+            path, source = np.full(len(future), 10_000.0), "none (entries modelled as counts)"
+        user = self.population
+        if user is not None:
+            if isinstance(user, pd.DataFrame):
+                rows = user[user[C.LA_CODE].astype(str) == la_code]
+                user = pd.Series(rows[C.VALUE].to_numpy(float), index=rows[C.PERIOD].astype(int))
+            given = user.reindex(future)
+            if given.notna().any():
+                path = np.where(given.notna(), given.to_numpy(float), path)
+                source = "user"
+        return np.asarray(path, dtype=float), source
+
+    def fit(
+        self,
+        panel: pd.DataFrame,
+        *,
+        la_code: str,
+        measure: str,
+        origin: int,
+        context: Any = None,
+    ) -> FittedModel:
+        """Fit one LA's rates (``context`` from :meth:`prepare`, computed if absent)."""
+        code = str(la_code)
+        ctx = context if isinstance(context, AggregateContext) else None
+        if ctx is None or ctx.measure != measure or ctx.origin != origin:
+            ctx = self.prepare(panel, measure=measure, origin=origin)
+        own = panel.loc[panel[C.LA_CODE].astype(str) == code]
+        stock, a, d, r = self._rates(own, measure=measure, origin=origin)
+        if code not in ctx.codes or code not in stock.index:
+            raise InsufficientHistoryError(
+                la_code=code, measure=measure, n=0, needed=self.min_history
+            )
+        s_row = pd.Series(stock.loc[code], dtype=float)
+        a_row = pd.Series(np.log(a.loc[code]), dtype=float)
+        d_row = pd.Series(np.log(d.loc[code]), dtype=float)
+        both = a_row.notna() & d_row.notna()
+        n_ok = int(both.sum())
+        if origin not in s_row.index or not both.get(origin, False) or n_ok < self.min_history - 1:
+            raise InsufficientHistoryError(
+                la_code=code, measure=measure, n=n_ok + 1 if n_ok else 0, needed=self.min_history
+            )
+        i = ctx.codes.index(code)
+        n_recent = max(int(both.iloc[-self.window :].sum()) - 1, 1)
+        r_recent = pd.Series(r.loc[code], dtype=float).iloc[-self.window :].dropna()
+        pop, pop_source = self._population_path(panel, code, origin)
+
+        def trend(level: float, g: float, s: float) -> RateTrend:
+            return RateTrend(level=level, trend=g, trend_se=s / np.sqrt(n_recent), sigma=s)
+
+        return FittedAggregate(
+            model_name=self.name,
+            la_code=code,
+            measure=measure,
+            origin=origin,
+            history=s_row.dropna().rename(measure),
+            entries=trend(
+                float(a_row.loc[origin]), float(ctx.entry_trend[i]), float(ctx.entry_sigma[i])
+            ),
+            exits=trend(
+                float(d_row.loc[origin]), float(ctx.exit_trend[i]), float(ctx.exit_sigma[i])
+            ),
+            adjustment_mean=float(r_recent.mean()) if len(r_recent) else 0.0,
+            adjustment_sd=float(r_recent.std(ddof=1)) if len(r_recent) > 1 else 0.0,
+            population=pop,
+            population_source=pop_source,
+            damping=self.damping,
+            exits_derived=FLOWS[measure][1] is None
+            or not (panel[C.MEASURE].astype(str) == FLOWS[measure][1]).any(),
+        )
+
+
+register_model("aggregate", AggregateSpec)

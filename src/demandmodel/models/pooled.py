@@ -1,0 +1,409 @@
+"""Pooled model: naive level, a damped trend shrunk across LAs, and a spread learnt from all LAs.
+
+Published annual series are short (8-12 points), so a per-series trend is mostly noise and a
+per-series interval is far too narrow. Rates move together across LAs and regions; this model
+borrows strength from the cross-section twice:
+
+**Trend (empirical Bayes).** On ``z = log(1 + y)``, each LA's trend is the mean of its last
+``window`` yearly changes, ``g_i``, with sampling variance ``v_i = s_i^2 / n_i``. Between-LA
+variance is estimated by moments, ``tau^2 = max(0, var(g) - mean(v))``; region means (precision
+weighted, weights ``1 / (v_i + tau^2)``) are shrunk toward England the same way; then
+
+``g*_i = B_i G_region + (1 - B_i) g_i``,  ``B_i = v_i / (v_i + tau^2)``,
+
+so an LA with a noisy or no trend gets its region's trend. The forecast is
+``z[T+h] = z[T] + g*_i (phi + phi^2 + ... + phi^h)`` (naive level, damped pooled trend).
+
+**Spread (pooled, out of sample).** At every earlier origin ``t0`` the same forecaster is run on
+the data up to ``t0`` for every LA, and its ``h``-year-ahead errors are divided by the LA's
+volatility ``sigma_i`` (its yearly log-change standard deviation, shrunk toward the median LA with
+``prior_df`` pseudo-observations). The pooled standardised errors at each horizon (hundreds of
+them) give the predictive quantiles; paths join the horizons through a Gaussian copula with
+random-walk correlation, so marginal quantiles are exactly the pooled ones. Horizons with too few
+errors reuse the longest available horizon, scaled by ``(h / h_max) ** growth``.
+
+Defaults (``damping=0.6, window=5, prior_df=4``) were chosen on origins <= 2016 only; measured on
+all English LAs, CLA / CP / CIN at 31 March, horizons 1-3 (``benchmarks/pooled_research.py``); the
+held-out numbers for origins 2017-2019 are in that script's docstring.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from demandmodel.models.pooled import PooledSpec
+>>> rng = np.random.default_rng(0)
+>>> rows = []
+>>> for i in range(30):
+...     level = rng.uniform(4, 6)
+...     for t in range(2010, 2020):
+...         rows.append({"la_code": f"{300 + i}", "measure": "cla_31mar", "period": t,
+...                      "value": float(np.exp(level + 0.05 * (t - 2010) + rng.normal(0, 0.03)))})
+>>> panel = pd.DataFrame(rows)
+>>> spec = PooledSpec()
+>>> ctx = spec.prepare(panel, measure="cla_31mar", origin=2019)
+>>> fit = spec.fit(panel, la_code="301", measure="cla_31mar", origin=2019, context=ctx)
+>>> bool(0.03 < fit.trend < 0.07)
+True
+>>> fc = fit.forecast(3, n_samples=2000, rng=1)
+>>> q = fc.quantile([0.1, 0.9])[:, :, 0]
+>>> bool(((q[1] - q[0])[2] > (q[1] - q[0])[0]))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from demandmodel import columns as C
+from demandmodel.errors import DemandModelError, InsufficientHistoryError
+from demandmodel.models.base import FittedModel, FittedSeries, register_model
+
+__all__ = [
+    "FittedPooled",
+    "PoolContext",
+    "PooledSpec",
+    "eb_shrink",
+    "pooled_trends",
+    "wide_log",
+]
+
+REGION_COLUMN = "region"
+"""Optional Panel column naming each LA's region (otherwise ``regions=`` or England as one pool)."""
+
+
+def _is_la_code(code: str) -> bool:
+    return len(code) == 3 and code.isdigit() and code != C.ENGLAND_CODE
+
+
+def wide_log(panel: pd.DataFrame, *, measure: str, origin: int) -> pd.DataFrame:
+    """``log(1 + value)`` of one measure, one row per LA and one column per period ``<= origin``.
+
+    Only LA rows are kept (3-digit DfE codes other than England's); England, regional and other
+    aggregate rows would otherwise count twice in the pool.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"la_code": ["301", "301", "921"], "measure": "cp_31mar",
+    ...                   "period": [2020, 2021, 2021], "value": [0.0, 9.0, 5.0]})
+    >>> wide_log(p, measure="cp_31mar", origin=2021).round(3).to_dict("index")
+    {'301': {2020: 0.0, 2021: 2.303}}
+    """
+    missing = [c for c in (C.LA_CODE, C.MEASURE, C.PERIOD, C.VALUE) if c not in panel.columns]
+    if missing:
+        raise DemandModelError(
+            f"The panel has no column(s) {missing}; a Panel needs la_code, measure, period and value."
+        )
+    rows = panel.loc[
+        (panel[C.MEASURE].astype(str) == measure) & (pd.to_numeric(panel[C.PERIOD]) <= origin),
+        [C.LA_CODE, C.PERIOD, C.VALUE],
+    ]
+    codes = rows[C.LA_CODE].astype(str)
+    rows = rows.loc[codes.map(_is_la_code).astype(bool)]
+    if rows.empty:
+        return pd.DataFrame(dtype=float)
+    frame = pd.DataFrame(
+        {
+            C.LA_CODE: rows[C.LA_CODE].astype(str).to_numpy(),
+            C.PERIOD: pd.to_numeric(rows[C.PERIOD]).astype(int).to_numpy(),
+            C.VALUE: np.log1p(pd.to_numeric(rows[C.VALUE], errors="coerce").clip(lower=0.0)),
+        }
+    )
+    wide = frame.pivot_table(index=C.LA_CODE, columns=C.PERIOD, values=C.VALUE, aggfunc="last")
+    periods = range(int(wide.columns.min()), int(wide.columns.max()) + 1)
+    return wide.reindex(columns=periods).astype(float)
+
+
+def eb_shrink(
+    est: np.ndarray, var: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Empirical Bayes shrinkage of estimates toward their (shrunk) group means.
+
+    Returns ``(shrunk, weight_on_group, tau2)``. NaN estimates get their group's mean (weight 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est = np.array([0.10, 0.00, 0.05, np.nan])
+    >>> var = np.array([0.01, 0.01, 0.01, np.nan])
+    >>> shrunk, w, tau2 = eb_shrink(est, var, np.array(["a"] * 4))
+    >>> [round(float(x), 3) for x in shrunk]
+    [0.05, 0.05, 0.05, 0.05]
+    """
+    est = np.asarray(est, dtype=float)
+    var = np.asarray(var, dtype=float)
+    ok = np.isfinite(est) & np.isfinite(var)
+    out = np.full_like(est, np.nan)
+    weight = np.ones_like(est)
+    if not ok.any():
+        return out, weight, 0.0
+    labels = np.unique(groups)
+    # Between-LA variance within groups, by moments: residuals around the (plain) group means.
+    resid = np.full_like(est, np.nan)
+    for g in labels:
+        m = ok & (groups == g)
+        if m.any():
+            resid[m] = est[m] - np.mean(est[m])
+    dof = int(ok.sum()) - len(set(groups[ok].tolist()))
+    tau2 = 0.0
+    if dof > 1:
+        tau2 = max(float(np.sum(resid[ok] ** 2)) / dof - float(np.mean(var[ok])), 0.0)
+    w = 1.0 / (var + tau2 + 1e-12)
+    overall = float(np.sum(w[ok] * est[ok]) / np.sum(w[ok]))
+    g_est = np.array([np.sum(w[ok & (groups == g)] * est[ok & (groups == g)]) for g in labels])
+    g_w = np.array([np.sum(w[ok & (groups == g)]) for g in labels])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g_mean = g_est / g_w
+        g_var = 1.0 / g_w
+    g_ok = np.isfinite(g_mean)
+    tau2_g = 0.0
+    if g_ok.sum() >= 2:
+        tau2_g = max(float(np.var(g_mean[g_ok], ddof=1)) - float(np.mean(g_var[g_ok])), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b_g = g_var / (g_var + tau2_g)
+    g_shrunk = np.where(g_ok, b_g * overall + (1 - b_g) * g_mean, overall)
+    target = g_shrunk[np.searchsorted(labels, groups)]
+    b = np.where(ok, var / (var + tau2 + 1e-12), 1.0)
+    out = np.where(ok, b * target + (1 - b) * est, target)
+    return out, b, tau2
+
+
+def pooled_trends(
+    z: np.ndarray, groups: np.ndarray, *, window: int, prior_df: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shrunk trends and shrunk volatilities of every row of ``z`` (LAs x years, log scale).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.log(np.array([[100, 110, 121.0], [50, 55, 60.5], [80, 80, 80.0]]))
+    >>> g, s = pooled_trends(z, np.array(["a", "a", "a"]), window=5, prior_df=4)
+    >>> bool(g[0] > g[2] and g[1] > g[2])
+    True
+    """
+    d = np.diff(z, axis=1)
+    n_all = np.isfinite(d).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recent = d[:, -window:]
+        n = np.isfinite(recent).sum(axis=1)
+        g = np.where(n > 0, np.nansum(recent, axis=1) / np.maximum(n, 1), np.nan)
+        mean_all = np.nansum(d, axis=1) / np.maximum(n_all, 1)
+        ss = np.nansum((d - mean_all[:, None]) ** 2, axis=1)
+        s2 = np.where(n_all > 1, ss / np.maximum(n_all - 1, 1), np.nan)
+    pool = float(np.nanmedian(s2)) if np.isfinite(s2).any() else 0.01
+    df = np.maximum(n_all - 1, 0)
+    s2_shrunk = (df * np.nan_to_num(s2) + prior_df * pool) / (df + prior_df)
+    v = np.where(n > 0, s2_shrunk / np.maximum(n, 1), np.nan)
+    g_star, _, _ = eb_shrink(g, v, groups)
+    return g_star, np.sqrt(s2_shrunk)
+
+
+def _cum_damp(phi: float, horizon: int) -> np.ndarray:
+    return np.cumsum(phi ** np.arange(1, horizon + 1))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolContext:
+    """What :meth:`PooledSpec.prepare` learns from every LA of one measure at one origin."""
+
+    measure: str
+    origin: int
+    codes: tuple[str, ...]
+    level: np.ndarray
+    last_period: np.ndarray
+    trend: np.ndarray
+    sigma: np.ndarray
+    errors: tuple[np.ndarray, ...]
+    """Sorted standardised errors at horizons 1, 2, ... (only horizons with enough of them)."""
+    growth: float
+    groups: np.ndarray = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FittedPooled(FittedSeries):
+    """One LA's pooled forecast: level, shrunk trend, damping, volatility, pooled error quantiles."""
+
+    level: float
+    trend: float
+    damping: float
+    sigma: float
+    errors: tuple[np.ndarray, ...]
+    growth: float
+
+    def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
+        steps = np.arange(1, horizon + 1)
+        walk = np.cumsum(gen.standard_normal((n_samples, horizon)), axis=1) / np.sqrt(steps)
+        u = stats.norm.cdf(walk)
+        h_max = len(self.errors)
+        e = np.empty((n_samples, horizon))
+        for k in range(horizon):
+            pool = self.errors[min(k, h_max - 1)]
+            scale = ((k + 1) / h_max) ** self.growth if k >= h_max else 1.0
+            pos = (np.arange(len(pool)) + 0.5) / len(pool)
+            e[:, k] = np.interp(u[:, k], pos, pool) * scale
+        z = self.level + self.trend * _cum_damp(self.damping, horizon) + self.sigma * e
+        return np.asarray(np.expm1(np.minimum(z, 50.0)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PooledSpec:
+    """Naive level + pooled damped trend + pooled spread (see the module docstring).
+
+    Parameters
+    ----------
+    damping
+        ``phi`` in ``g* (phi + ... + phi^h)``; 0 gives the naive median, 1 an undamped trend.
+    window
+        How many recent yearly changes estimate an LA's trend.
+    prior_df
+        Pseudo-observations of the median LA's volatility in each LA's volatility.
+    min_errors, min_origins
+        Fewest pooled errors, and fewest past origins they come from, that a horizon needs to get
+        its own quantiles (errors of one year share that year's shocks: one or two years of them
+        gave 80% intervals covering only 52-66% for CLA in 2012-2013). Horizons short of either
+        are extrapolated from shorter ones; with none, normal quantiles (as naive).
+    center
+        Remove the median pooled error (common shocks of past years are not a forecastable bias).
+    regions
+        Optional mapping ``la_code -> region``; otherwise a ``region`` column of the panel, or one
+        pool for England.
+    """
+
+    name: str = "pooled"
+    min_history: int = 2
+    damping: float = 0.6
+    window: int = 5
+    prior_df: float = 4.0
+    min_errors: int = 30
+    min_origins: int = 3
+    center: bool = True
+    growth_default: float = 0.5
+    regions: Mapping[str, str] | None = None
+
+    def _groups(self, panel: pd.DataFrame, codes: pd.Index) -> np.ndarray:
+        if self.regions is not None:
+            lookup = {str(k): str(v) for k, v in self.regions.items()}
+        elif REGION_COLUMN in panel.columns:
+            reg = panel[[C.LA_CODE, REGION_COLUMN]].dropna().astype(str)
+            lookup = dict(zip(reg[C.LA_CODE], reg[REGION_COLUMN], strict=True))
+        else:
+            lookup = {}
+        return np.array([lookup.get(str(c), "England") for c in codes], dtype=object).astype(str)
+
+    def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> PoolContext:
+        """Estimate trends, volatilities and the pooled error quantiles for every LA."""
+        wide = wide_log(panel, measure=measure, origin=origin)
+        if wide.empty:
+            raise DemandModelError(
+                f"No LA rows of measure {measure!r} up to {origin} in the panel; the pooled model "
+                "needs the other LAs' series (pass the whole Panel, not one LA)."
+            )
+        z = wide.to_numpy(dtype=float)
+        groups = self._groups(panel, wide.index)
+        trend, sigma = pooled_trends(z, groups, window=self.window, prior_df=self.prior_df)
+        errors = self._error_pools(z, groups)
+        growth = self._growth(errors)
+        observed = np.isfinite(z)
+        last_idx = np.where(
+            observed.any(axis=1), z.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1), -1
+        )
+        periods = np.asarray(wide.columns, dtype=int)
+        level = np.array([z[i, j] if j >= 0 else np.nan for i, j in enumerate(last_idx)])
+        return PoolContext(
+            measure=measure,
+            origin=origin,
+            codes=tuple(str(c) for c in wide.index),
+            level=level,
+            last_period=np.where(last_idx >= 0, periods[last_idx], -1),
+            trend=trend,
+            sigma=sigma,
+            errors=tuple(errors),
+            growth=growth,
+            groups=groups,
+        )
+
+    def _error_pools(self, z: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
+        n_t = z.shape[1]
+        by_h: dict[int, list[np.ndarray]] = {}  # one array of errors per past origin
+        for j in range(1, n_t - 1):
+            sub = z[:, : j + 1]
+            g, s = pooled_trends(sub, groups, window=self.window, prior_df=self.prior_df)
+            cum = _cum_damp(self.damping, n_t - 1 - j)
+            for h in range(1, n_t - j):
+                err = (z[:, j + h] - (z[:, j] + g * cum[h - 1])) / s
+                by_h.setdefault(h, []).append(err[np.isfinite(err)])
+        pools: list[np.ndarray] = []
+        for h in sorted(by_h):
+            years = [e for e in by_h[h] if len(e) > 0]
+            e = np.concatenate(years) if years else np.empty(0)
+            if len(e) < self.min_errors or len(years) < self.min_origins:
+                break
+            if self.center:
+                e = e - np.median(e)
+            pools.append(np.sort(e))
+        if not pools:
+            # Too little history for out-of-sample errors: normal with the LA volatility (as naive).
+            pools.append(np.sort(stats.norm.ppf((np.arange(200) + 0.5) / 200)))
+        return pools
+
+    def _growth(self, pools: list[np.ndarray]) -> float:
+        if len(pools) < 3:
+            return self.growth_default
+        spread = np.array([np.quantile(p, 0.9) - np.quantile(p, 0.1) for p in pools])
+        h = np.arange(1, len(pools) + 1)
+        slope = np.polyfit(np.log(h), np.log(np.maximum(spread, 1e-9)), 1)[0]
+        return float(np.clip(slope, 0.5, 1.0))
+
+    def fit(
+        self,
+        panel: pd.DataFrame,
+        *,
+        la_code: str,
+        measure: str,
+        origin: int,
+        context: Any = None,
+    ) -> FittedModel:
+        """The pooled forecast of one LA (``context`` from :meth:`prepare`, computed if absent)."""
+        ctx = context if isinstance(context, PoolContext) else None
+        if ctx is None or ctx.measure != measure or ctx.origin != origin:
+            ctx = self.prepare(panel, measure=measure, origin=origin)
+        code = str(la_code)
+        if code not in ctx.codes:
+            raise InsufficientHistoryError(
+                la_code=code, measure=measure, n=0, needed=self.min_history
+            )
+        i = ctx.codes.index(code)
+        wide_row = wide_log(
+            panel.loc[panel[C.LA_CODE].astype(str) == code], measure=measure, origin=origin
+        )
+        n_obs = int(np.isfinite(wide_row.to_numpy()).sum())
+        if n_obs < self.min_history or int(ctx.last_period[i]) != origin:
+            raise InsufficientHistoryError(
+                la_code=code,
+                measure=measure,
+                n=n_obs if ctx.last_period[i] == origin else 0,
+                needed=self.min_history,
+            )
+        hist = np.expm1(wide_row.iloc[0].dropna())
+        hist.index = pd.Index(np.asarray(hist.index, dtype=int), name=C.PERIOD)
+        return FittedPooled(
+            model_name=self.name,
+            la_code=code,
+            measure=measure,
+            origin=origin,
+            history=hist.rename(measure),
+            level=float(ctx.level[i]),
+            trend=float(ctx.trend[i]),
+            damping=self.damping,
+            sigma=float(ctx.sigma[i]),
+            errors=ctx.errors,
+            growth=ctx.growth,
+        )
+
+
+register_model("pooled", PooledSpec)
