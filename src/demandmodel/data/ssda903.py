@@ -159,36 +159,49 @@ def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.
     return frame.loc[~mask]
 
 
+def _as_int(values: pd.Series) -> pd.Series:
+    num = pd.to_numeric(values, errors="coerce").astype("Float64").round()
+    return num.where((num >= 1900) & (num <= 2100)).astype("Int64")
+
+
 def _assign_years(ep: pd.DataFrame, rec: Recorder) -> pd.Series:
+    """The collection year (year ending 31 March) of each row's return.
+
+    From the ``YEAR`` column, else a year in the file or folder name, else the latest DECOM. Labels
+    that evidently name the *start* of the collection year (episodes start after 31 March of the
+    label) are read as label + 1: per file for ``YEAR`` columns, for the whole batch for names.
+    """
     today = pd.Timestamp(dt.date.today())
     starts = ep["start"].where(ep["start"] <= today)
-    keys = [ep["_file"], ep["_la"]] + ([ep["YEAR"].fillna("")] if "YEAR" in ep.columns else [])
-    inferred = collection_year(starts.groupby(keys).transform("max"))
-    year = inferred.copy()
-    if "YEAR" in ep.columns:
-        given = pd.to_numeric(ep["YEAR"], errors="coerce").astype("Float64").round().astype("Int64")
-        offset: dict[str, int] = {}
-        for name, grp in ep.assign(_given=given, _inf=inferred).groupby("_file", sort=False):
-            shifted = (grp["_inf"] > grp["_given"]).fillna(False).any()
-            offset[str(name)] = 1 if shifted else 0
-            if shifted:
-                rec.note(
-                    file=str(name),
-                    row="",
-                    child="",
-                    rule="year_label",
-                    action="noted",
-                    before="YEAR",
-                    after="YEAR+1",
-                    message=(
-                        "YEAR labels the start of the collection year here (episodes start after "
-                        "31 March of YEAR); read as the year ending 31 March YEAR+1"
-                    ),
-                )
-        year = (given + ep["_file"].map(offset).astype("Int64")).fillna(inferred)
-    hint = pd.to_numeric(ep["_hint"], errors="coerce").astype("Float64").round().astype("Int64")
-    year = year.fillna(hint).fillna(0)
-    return year.astype("int64")
+    na = pd.Series(pd.NA, index=ep.index, dtype="Int64")
+    given = _as_int(ep["YEAR"]) if "YEAR" in ep.columns else na
+    hint = _as_int(ep["_hint"])
+    from_name = given.isna() & hint.notna()
+    label = given.fillna(hint)
+    inferred = collection_year(
+        starts.groupby([ep["_file"], ep["_la"], label.fillna(-1)]).transform("max")
+    )
+    early = (inferred > label).fillna(False).astype(bool)
+    shifted = set(ep.loc[early & ~from_name, "_file"])
+    name_shift = bool((early & from_name).any())
+    offset = ep["_file"].isin(shifted) & ~from_name | (from_name & name_shift)
+    for file in sorted(shifted | (set(ep.loc[from_name, "_file"]) if name_shift else set())):
+        rec.note(
+            file=str(file),
+            row="",
+            child="",
+            rule="year_label",
+            action="noted",
+            before="YEAR" if file in shifted else "year in file name",
+            after="+1",
+            message=(
+                "the year label names the start of the collection year (episodes start after "
+                "31 March of it); read as the year ending 31 March of the label + 1"
+            ),
+        )
+    year = label + offset.astype("int64")
+    year = year.where(~(inferred > year).fillna(False).astype(bool), inferred)
+    return year.fillna(inferred).fillna(0).astype("int64")
 
 
 def _episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.DataFrame:
@@ -454,16 +467,18 @@ def _absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     return ep.loc[alive].reset_index(drop=True)
 
 
-def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str) -> pd.Series:
+def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str, dtype: str) -> pd.Series:
     """Values of ``col`` for each episode's child: same LA first, else an LA-less row."""
-    if people.empty or col not in people.columns:
-        return pd.Series(pd.NA, index=ep.index, dtype="object")
+    if people.empty or col not in people.columns or ep.empty:
+        return pd.Series(None, index=ep.index, dtype="object").astype(dtype)
     by_la = people.drop_duplicates(["_la", "CHILD"], keep="last").set_index(["_la", "CHILD"])[col]
     keys = pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]])
-    out = pd.Series(by_la.reindex(keys).to_numpy(), index=ep.index)
+    out = pd.Series(by_la.reindex(keys).to_numpy(), index=ep.index).astype(dtype)
     plain = people.loc[people["_la"] == ""].drop_duplicates("CHILD", keep="last")
-    fill = ep["CHILD"].map(plain.set_index("CHILD")[col]) if len(plain) else None
-    return out.fillna(fill) if fill is not None else out
+    if len(plain):
+        fill = ep["CHILD"].map(plain.set_index("CHILD")[col]).astype(dtype)
+        out = out.where(out.notna(), fill)
+    return out
 
 
 def read_ssda903(
@@ -582,11 +597,11 @@ def _assemble(
         for col in ("LS", "PLACE", "PLACE_PROVIDER", "RNE", "REC"):
             ep[col] = pd.Series([], dtype="string")
     ep = ep.sort_values(["_la", "CHILD", "start"], kind="mergesort").reset_index(drop=True)
-    dob = _lookup(header, ep, "DOB")
-    sex = _lookup(header, ep, "SEX")
+    dob = _lookup(header, ep, "DOB", "datetime64[ns]")
+    sex = _lookup(header, ep, "SEX", "string")
     if not uasc.empty:
-        dob = dob.fillna(_lookup(uasc, ep, "DOB"))
-        sex = sex.fillna(_lookup(uasc, ep, "SEX"))
+        dob = dob.where(dob.notna(), _lookup(uasc, ep, "DOB", "datetime64[ns]"))
+        sex = sex.where(sex.notna(), _lookup(uasc, ep, "SEX", "string"))
     in_uasc = (
         pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]]).isin(
             pd.MultiIndex.from_arrays([uasc["_la"], uasc["CHILD"]])

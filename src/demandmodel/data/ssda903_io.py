@@ -207,9 +207,14 @@ def _identify(columns: Sequence[str]) -> tuple[str | None, float]:
 
 
 def _year_hint(label: str) -> str:
-    digits = "".join(ch if ch.isdigit() else " " for ch in Path(label).name).split()
-    years = [d for d in digits if len(d) == 4 and 1990 <= int(d) <= 2100]
-    return years[0] if years else ""
+    """A 4-digit year in the file name, else in the nearest folder name (``2024/episodes.csv``)."""
+    path = Path(label)
+    for part in (path.name, *(p.name for p in list(path.parents)[:2])):
+        digits = "".join(ch if ch.isdigit() else " " for ch in part).split()
+        years = [d for d in digits if len(d) == 4 and 1990 <= int(d) <= 2100]
+        if years:
+            return years[0]
+    return ""
 
 
 def _check_columns(kind: str, columns: list[str], label: str, rec: Recorder) -> bool:
