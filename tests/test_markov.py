@@ -89,7 +89,7 @@ def test_monte_carlo_mean_and_covariance_match_exact_recursion() -> None:
         tol = 4.0 * np.outer(sd, sd) * np.sqrt(2.0 / len(x))
         assert (np.abs(emp - mom.cov[r]) <= tol).all()
     # Aggregates in the forecast are sums of the states.
-    total = fc.select(state="total").samples[:, :, 0]
+    total = fc.select(kind="total").samples[:, :, 0]
     np.testing.assert_allclose(total, fc.samples[:, :, :n].sum(axis=2))
 
 

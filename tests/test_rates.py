@@ -1,0 +1,145 @@
+"""Occurrence/exposure estimation recovers the rates that generated simulated episodes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from demandmodel import DataValidationError
+from demandmodel.models.markov import MarkovModel
+from demandmodel.models.rates import shrink
+from demandmodel.models.states import StateSpace
+
+MOVE = {"fostering": 0.0008, "residential": 0.003}  # to the other category, per day
+EXIT = {"fostering": 0.0015, "residential": 0.001}
+CODE = {"fostering": "U4", "residential": "K2"}
+EPOCH = pd.Timestamp("2015-01-01")
+
+
+def simulate_episodes(n_children: int = 2500, horizon: int = 2200, seed: int = 1) -> pd.DataFrame:
+    """Children aged 11 at entry, entering uniformly, moving and leaving at constant hazards."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(n_children):
+        t = float(rng.uniform(0, horizon))
+        dob = EPOCH + pd.Timedelta(days=int(t) - 11 * 365)
+        cat = "fostering" if rng.random() < 0.8 else "residential"
+        t0 = int(t)
+        while True:
+            total = MOVE[cat] + EXIT[cat]
+            t1 = t0 + max(1, int(round(rng.exponential(1 / total))))
+            if t1 >= horizon:
+                rows.append((c, t0, None, cat, dob))
+                break
+            rows.append((c, t0, t1, cat, dob))
+            if rng.random() < EXIT[cat] / total:
+                break
+            cat = "residential" if cat == "fostering" else "fostering"
+            t0 = t1
+    df = pd.DataFrame(rows, columns=["child", "s", "e", "placement_category", "dob"])
+    return pd.DataFrame(
+        {
+            "child": df["child"].astype(str),
+            "la_code": "999",
+            "start": EPOCH + pd.to_timedelta(df["s"], unit="D"),
+            "end": EPOCH + pd.to_timedelta(df["e"], unit="D"),
+            "legal_status": "C2",
+            "placement": df["placement_category"].map(CODE),
+            "dob": df["dob"],
+            "uasc": False,
+            "placement_category": df["placement_category"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def episodes() -> pd.DataFrame:
+    return simulate_episodes()
+
+
+def test_occurrence_exposure_recovers_generating_rates(episodes: pd.DataFrame) -> None:
+    space = StateSpace(age_edges=(0, 18))  # one age band: every rate is one cell
+    fit = MarkovModel(space=space, k=0.0).fit(
+        episodes, reference_start="2016-01-01", reference_end="2020-12-31"
+    )
+    r = fit.rates()
+    for cat, other in (("fostering", "residential"), ("residential", "fostering")):
+        ex = r[(r["kind"] == "exit") & (r["from"] == f"under 18|{cat}")].iloc[0]
+        mv = r[(r["kind"] == "move") & (r["from"] == f"under 18|{cat}") & (r["to"] == f"under 18|{other}")].iloc[0]
+        for row, true in ((ex, EXIT[cat]), (mv, MOVE[cat])):
+            se = np.sqrt(row["count"]) / row["exposure"]
+            assert abs(row["rate"] - true) < 4 * se, (cat, row["kind"], row["rate"], true)
+            assert row["lower"] < row["rate"] < row["upper"]
+    # Every day in care in the window is exposure of exactly one state.
+    assert r.loc[r["kind"] == "exit", "exposure"].sum() == pytest.approx(_days_in_window(episodes))
+
+
+def _days_in_window(ep: pd.DataFrame) -> float:
+    lo, hi = pd.Timestamp("2016-01-01"), pd.Timestamp("2021-01-01")
+    s = ep["start"].clip(lower=lo)
+    e = ep["end"].fillna(hi).clip(upper=hi)
+    return float(((e - s).dt.days.clip(lower=0)).sum())
+
+
+def test_exposure_is_split_at_birthdays(episodes: pd.DataFrame) -> None:
+    fit = MarkovModel(k=0.0).fit(episodes, reference_start="2016-01-01", reference_end="2020-12-31")
+    r = fit.rates()
+    exits = r[r["kind"] == "exit"]
+    by_band = exits.assign(band=exits["from"].str.split("|").str[0]).groupby("band")["exposure"].sum()
+    # Entrants are 11: days fall in 10-15 and (after 16th birthdays) in 16-17, never younger.
+    assert by_band.get("5-9", 0.0) == 0.0
+    assert by_band["10-15"] > 0 and by_band["16-17"] > 0
+    assert by_band.sum() == pytest.approx(_days_in_window(episodes))
+    ageing = r[(r["kind"] == "ageing") & (r["from"] == "10-15|fostering")].iloc[0]
+    assert ageing["count"] > 0
+
+
+def test_shrinkage_pulls_sparse_cells_toward_the_pool() -> None:
+    flows = pd.DataFrame({"origin": [0, 1, 2], "count": [0.0, 50.0, 5.0], "group": ["g"] * 3,
+                          "fallback": [0.0] * 3})
+    exposure = np.array([30.0, 20_000.0, 1_000.0])
+    loose = shrink(flows, exposure=exposure, k=0.0)
+    tight = shrink(flows, exposure=exposure, k=5_000.0)
+    pool = 55.0 / 21_030.0
+    assert loose["rate"].iloc[0] == 0.0
+    assert tight["rate"].iloc[0] == pytest.approx((0 + 5_000 * pool) / (30 + 5_000))
+    # The well-measured cell barely moves; the sparse one moves most of the way to the pool.
+    assert abs(tight["rate"].iloc[1] - 50 / 20_000) < abs(tight["rate"].iloc[0] - 0.0)
+    assert (tight["lower"] <= tight["rate"]).all() and (tight["rate"] <= tight["upper"]).all()
+
+
+def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(episodes: pd.DataFrame) -> None:
+    space = StateSpace(age_edges=(0, 18))
+    fit = MarkovModel(space=space, k=0.0, half_life=365.0).fit(
+        episodes, reference_start="2016-01-01", reference_end="2020-12-31"
+    )
+    r = fit.rates()
+    ex = r[(r["kind"] == "exit") & (r["from"] == "under 18|fostering")].iloc[0]
+    assert ex["weighted_count"] < ex["count"]
+    assert abs(ex["rate"] - EXIT["fostering"]) < 5 * np.sqrt(ex["weighted_count"]) / ex["exposure"]
+
+
+def test_projection_from_simulated_history_tracks_its_own_steady_state(episodes: pd.DataFrame) -> None:
+    space = StateSpace(age_edges=(0, 18))
+    fit = MarkovModel(space=space).fit(episodes, reference_start="2017-01-01", reference_end="2020-12-31")
+    fc = fit.project(start="2020-12-31", years=1, samples=200, rng=1, record="year")
+    mom = fit.moments(start="2020-12-31", years=1, record="year")
+    mc_total = fc.select(kind="total").samples[:, -1, 0]
+    assert abs(mc_total.mean() - mom.mean[-1].sum()) < 4 * mc_total.std() / np.sqrt(200) + 1.0
+    assert fit.stock_at("2020-12-31").sum() > 0
+
+
+def test_missing_columns_name_the_column() -> None:
+    bad = pd.DataFrame({"child": ["1"], "start": [pd.Timestamp("2020-01-01")]})
+    with pytest.raises(DataValidationError) as err:
+        MarkovModel().fit(bad, reference_start="2019-01-01", reference_end="2020-12-31")
+    assert set(err.value.failures["column"]) >= {"end", "dob"}
+
+
+def test_bad_dates_are_reported_with_row_and_value() -> None:
+    ep = simulate_episodes(n_children=5, horizon=100)
+    ep.loc[1, "end"] = ep.loc[1, "start"] - pd.Timedelta(days=3)
+    with pytest.raises(DataValidationError, match="ends before it starts") as err:
+        MarkovModel().fit(ep, reference_start="2015-01-01", reference_end="2015-03-31")
+    assert err.value.failures["row"].tolist() == [2]
