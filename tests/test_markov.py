@@ -20,7 +20,9 @@ from demandmodel.models.markov import (
 )
 
 
-def two_state(a_to_b: float = 0.01, b_to_a: float = 0.03, entries: list[float] | None = None) -> MarkovChain:
+def two_state(
+    a_to_b: float = 0.01, b_to_a: float = 0.03, entries: list[float] | None = None
+) -> MarkovChain:
     q = np.array([[-a_to_b, b_to_a], [a_to_b, -b_to_a]])
     return MarkovChain.from_generator(q, states=["a", "b"], entries=entries)
 
@@ -32,8 +34,14 @@ def test_two_state_chain_reaches_known_steady_state() -> None:
     np.testing.assert_allclose(mom.mean[-1], [1500.0, 500.0], rtol=1e-6)
     # Multinomial variance at equilibrium of a closed population: N pi (1 - pi).
     np.testing.assert_allclose(mom.cov[-1][0, 0], 2000 * 0.75 * 0.25, rtol=1e-4)
-    fc = chain.simulate(initial=np.array([0, 2000]), start="2020-01-01", end="2023-01-01",
-                        samples=400, rng=3, record="year")
+    fc = chain.simulate(
+        initial=np.array([0, 2000]),
+        start="2020-01-01",
+        end="2023-01-01",
+        samples=400,
+        rng=3,
+        record="year",
+    )
     a_end = fc.samples[:, -1, 0]
     assert abs(a_end.mean() - 1500.0) < 4 * np.sqrt(375 / 400)
 
@@ -49,14 +57,22 @@ def test_steady_state_with_entries_and_exits() -> None:
 def test_closed_cohort_decays_exponentially() -> None:
     q = 0.002
     chain = MarkovChain.from_generator(np.array([[-q]]), states=["in care"])
-    mom = chain.moments(initial=np.array([1000.0]), start="2020-01-01", end="2021-01-01", record="step")
+    mom = chain.moments(
+        initial=np.array([1000.0]), start="2020-01-01", end="2021-01-01", record="step"
+    )
     t = np.arange(len(mom.dates))
     np.testing.assert_allclose(mom.mean[:, 0], 1000 * np.exp(-q * t), rtol=1e-10)
     # Binomial survival: variance N e^{-qt} (1 - e^{-qt}).
     s = np.exp(-q * t[-1])
     assert mom.cov[-1][0, 0] == pytest.approx(1000 * s * (1 - s), rel=1e-8)
-    fc = chain.simulate(initial=np.array([1000]), start="2020-01-01", end="2021-01-01",
-                        samples=500, rng=7, record="step")
+    fc = chain.simulate(
+        initial=np.array([1000]),
+        start="2020-01-01",
+        end="2021-01-01",
+        samples=500,
+        rng=7,
+        record="step",
+    )
     mc = fc.samples[:, -1, 0]
     assert abs(mc.mean() - 1000 * s) < 4 * np.sqrt(1000 * s * (1 - s) / 500)
     # A closed cohort can only shrink, path by path.
@@ -98,7 +114,9 @@ def test_weekly_and_monthly_steps_agree_with_daily_in_the_mean() -> None:
     x0 = np.array([30.0, 30.0, 30.0, 30.0])
     daily = chain.moments(initial=x0, start="2021-01-01", end="2022-01-01", record="year")
     for step in ("week", "month"):
-        other = chain.moments(initial=x0, start="2021-01-01", end="2022-01-01", step=step, record="year")
+        other = chain.moments(
+            initial=x0, start="2021-01-01", end="2022-01-01", step=step, record="year"
+        )
         np.testing.assert_allclose(other.mean[-1], daily.mean[-1], rtol=1e-8)
 
 
@@ -112,12 +130,21 @@ def test_mass_is_conserved_in_every_step_of_a_closed_chain(seed: int, step: str)
     q[np.diag_indices(n)] = -q.sum(axis=0)  # no exits, no entries
     chain = MarkovChain.from_generator(q, states=list("abcde"))
     x0 = rng.integers(0, 50, size=n)
-    fc = chain.simulate(initial=x0, start="2021-01-01", end="2021-04-01", samples=50, rng=seed,
-                        step=step, record="step")
+    fc = chain.simulate(
+        initial=x0,
+        start="2021-01-01",
+        end="2021-04-01",
+        samples=50,
+        rng=seed,
+        step=step,
+        record="step",
+    )
     states = fc.samples[:, :, :n]
     assert (states >= 0).all()
     np.testing.assert_array_equal(states.sum(axis=2), x0.sum())
-    mom = chain.moments(initial=x0.astype(float), start="2021-01-01", end="2021-04-01", step=step, record="step")
+    mom = chain.moments(
+        initial=x0.astype(float), start="2021-01-01", end="2021-04-01", step=step, record="step"
+    )
     np.testing.assert_allclose(mom.mean.sum(axis=1), x0.sum())
 
 
@@ -158,17 +185,29 @@ def test_zero_multiplier_is_exactly_a_removed_flow() -> None:
     # The same chain with the b -> c move and the entries to c deleted from its tables.
     fl = base.flows
     keep = ~((fl["origin"] == 1) & (fl["dest"] == 2))
-    removed = MarkovChain(states=base.states, flows=fl[keep].reset_index(drop=True),
-                          entries=base.entries.assign(rate=[1.0, 0.5, 0.0]))
-    zero = [RateMultiplier(value=0.0, kind="move", where={"state": ("b",)}, to={"state": ("c",)}),
-            RateMultiplier(value=0.0, kind="entry", where={"state": ("c",)})]
-    kw = dict(initial=np.array([10, 10, 0]), start="2022-01-01", end="2023-01-01", samples=200,
-              parameter_uncertainty=False)
+    removed = MarkovChain(
+        states=base.states,
+        flows=fl[keep].reset_index(drop=True),
+        entries=base.entries.assign(rate=[1.0, 0.5, 0.0]),
+    )
+    zero = [
+        RateMultiplier(value=0.0, kind="move", where={"state": ("b",)}, to={"state": ("c",)}),
+        RateMultiplier(value=0.0, kind="entry", where={"state": ("c",)}),
+    ]
+    kw = dict(
+        initial=np.array([10, 10, 0]),
+        start="2022-01-01",
+        end="2023-01-01",
+        samples=200,
+        parameter_uncertainty=False,
+    )
     with_zero = base.simulate(**kw, rng=9, multipliers=zero)
     without = removed.simulate(**kw, rng=9)
     np.testing.assert_array_equal(with_zero.samples, without.samples)
     assert (with_zero.select(state="c").samples == 0).all()
-    m0 = base.moments(initial=np.array([10.0, 10.0, 0.0]), start="2022-01-01", end="2023-01-01", multipliers=zero)
+    m0 = base.moments(
+        initial=np.array([10.0, 10.0, 0.0]), start="2022-01-01", end="2023-01-01", multipliers=zero
+    )
     m1 = removed.moments(initial=np.array([10.0, 10.0, 0.0]), start="2022-01-01", end="2023-01-01")
     np.testing.assert_allclose(m0.mean, m1.mean, atol=1e-12)
     assert np.abs(m0.mean[:, 2]).max() == 0.0
@@ -177,10 +216,19 @@ def test_zero_multiplier_is_exactly_a_removed_flow() -> None:
 def test_time_varying_multiplier_only_acts_in_its_span() -> None:
     chain = MarkovChain.from_generator(np.array([[-0.01]]), states=["x"], entries=[1.0])
     stop = RateMultiplier(value=0.0, kind="entry", start="2022-07-01")
-    mom = chain.moments(initial=np.array([0.0]), start="2022-01-01", end="2023-01-01",
-                        record=["2022-07-01", "2022-12-31"], multipliers=[stop])
-    base = chain.moments(initial=np.array([0.0]), start="2022-01-01", end="2023-01-01",
-                         record=["2022-07-01", "2022-12-31"])
+    mom = chain.moments(
+        initial=np.array([0.0]),
+        start="2022-01-01",
+        end="2023-01-01",
+        record=["2022-07-01", "2022-12-31"],
+        multipliers=[stop],
+    )
+    base = chain.moments(
+        initial=np.array([0.0]),
+        start="2022-01-01",
+        end="2023-01-01",
+        record=["2022-07-01", "2022-12-31"],
+    )
     assert mom.mean[0, 0] == pytest.approx(base.mean[0, 0])
     # After entries stop, the stock only decays.
     assert mom.mean[1, 0] == pytest.approx(mom.mean[0, 0] * np.exp(-0.01 * 183), rel=1e-9)
@@ -193,12 +241,18 @@ def test_bad_inputs_raise_library_errors() -> None:
         RateMultiplier(value=1.0, kind="teleport")
     chain = two_state()
     with pytest.raises(ScenarioError, match="labels"):
-        chain.moments(initial=np.array([1.0, 1.0]), start="2020-01-01", end="2020-02-01",
-                      multipliers=[RateMultiplier(value=0.5, where={"colour": ("red",)})])
+        chain.moments(
+            initial=np.array([1.0, 1.0]),
+            start="2020-01-01",
+            end="2020-02-01",
+            multipliers=[RateMultiplier(value=0.5, where={"colour": ("red",)})],
+        )
     with pytest.raises(DemandModelError, match="after its start"):
         time_grid("2020-01-02", "2020-01-01", "day")
     with pytest.raises(DemandModelError, match="whole"):
-        chain.simulate(initial=np.array([0.5, 1.0]), start="2020-01-01", end="2020-02-01", samples=2)
+        chain.simulate(
+            initial=np.array([0.5, 1.0]), start="2020-01-01", end="2020-02-01", samples=2
+        )
 
 
 def test_record_points_include_31_march_and_the_end() -> None:

@@ -28,7 +28,7 @@ def simulate_episodes(n_children: int = 2500, horizon: int = 2200, seed: int = 1
         t0 = int(t)
         while True:
             total = MOVE[cat] + EXIT[cat]
-            t1 = t0 + max(1, int(round(rng.exponential(1 / total))))
+            t1 = t0 + max(1, round(rng.exponential(1 / total)))
             if t1 >= horizon:
                 rows.append((c, t0, None, cat, dob))
                 break
@@ -66,7 +66,11 @@ def test_occurrence_exposure_recovers_generating_rates(episodes: pd.DataFrame) -
     r = fit.rates()
     for cat, other in (("fostering", "residential"), ("residential", "fostering")):
         ex = r[(r["kind"] == "exit") & (r["from"] == f"under 18|{cat}")].iloc[0]
-        mv = r[(r["kind"] == "move") & (r["from"] == f"under 18|{cat}") & (r["to"] == f"under 18|{other}")].iloc[0]
+        mv = r[
+            (r["kind"] == "move")
+            & (r["from"] == f"under 18|{cat}")
+            & (r["to"] == f"under 18|{other}")
+        ].iloc[0]
         for row, true in ((ex, EXIT[cat]), (mv, MOVE[cat])):
             se = np.sqrt(row["count"]) / row["exposure"]
             assert abs(row["rate"] - true) < 4 * se, (cat, row["kind"], row["rate"], true)
@@ -86,7 +90,9 @@ def test_exposure_is_split_at_birthdays(episodes: pd.DataFrame) -> None:
     fit = MarkovModel(k=0.0).fit(episodes, reference_start="2016-01-01", reference_end="2020-12-31")
     r = fit.rates()
     exits = r[r["kind"] == "exit"]
-    by_band = exits.assign(band=exits["from"].str.split("|").str[0]).groupby("band")["exposure"].sum()
+    by_band = (
+        exits.assign(band=exits["from"].str.split("|").str[0]).groupby("band")["exposure"].sum()
+    )
     # Entrants are 11: days fall in 10-15 and (after 16th birthdays) in 16-17, never younger.
     assert by_band.get("5-9", 0.0) == 0.0
     assert by_band["10-15"] > 0 and by_band["16-17"] > 0
@@ -96,8 +102,9 @@ def test_exposure_is_split_at_birthdays(episodes: pd.DataFrame) -> None:
 
 
 def test_shrinkage_pulls_sparse_cells_toward_the_pool() -> None:
-    flows = pd.DataFrame({"origin": [0, 1, 2], "count": [0.0, 50.0, 5.0], "group": ["g"] * 3,
-                          "fallback": [0.0] * 3})
+    flows = pd.DataFrame(
+        {"origin": [0, 1, 2], "count": [0.0, 50.0, 5.0], "group": ["g"] * 3, "fallback": [0.0] * 3}
+    )
     exposure = np.array([30.0, 20_000.0, 1_000.0])
     loose = shrink(flows, exposure=exposure, k=0.0)
     tight = shrink(flows, exposure=exposure, k=5_000.0)
@@ -109,7 +116,9 @@ def test_shrinkage_pulls_sparse_cells_toward_the_pool() -> None:
     assert (tight["lower"] <= tight["rate"]).all() and (tight["rate"] <= tight["upper"]).all()
 
 
-def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(episodes: pd.DataFrame) -> None:
+def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(
+    episodes: pd.DataFrame,
+) -> None:
     space = StateSpace(age_edges=(0, 18))
     fit = MarkovModel(space=space, k=0.0, half_life=365.0).fit(
         episodes, reference_start="2016-01-01", reference_end="2020-12-31"
@@ -120,9 +129,13 @@ def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(epi
     assert abs(ex["rate"] - EXIT["fostering"]) < 5 * np.sqrt(ex["weighted_count"]) / ex["exposure"]
 
 
-def test_projection_from_simulated_history_tracks_its_own_steady_state(episodes: pd.DataFrame) -> None:
+def test_projection_from_simulated_history_tracks_its_own_steady_state(
+    episodes: pd.DataFrame,
+) -> None:
     space = StateSpace(age_edges=(0, 18))
-    fit = MarkovModel(space=space).fit(episodes, reference_start="2017-01-01", reference_end="2020-12-31")
+    fit = MarkovModel(space=space).fit(
+        episodes, reference_start="2017-01-01", reference_end="2020-12-31"
+    )
     fc = fit.project(start="2020-12-31", years=1, samples=200, rng=1, record="year")
     mom = fit.moments(start="2020-12-31", years=1, record="year")
     mc_total = fc.select(kind="total").samples[:, -1, 0]

@@ -50,6 +50,7 @@ from demandmodel.models.rates import (
     draw_gamma,
     entry_table,
     occupancy,
+    population_factors,
     readable,
     shrink,
 )
@@ -140,13 +141,13 @@ def time_grid(start: Any, end: Any, step: str) -> pd.DatetimeIndex:
     t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if t1 <= t0:
         raise DemandModelError(f"Projection end {t1.date()} must be after its start {t0.date()}.")
-    freq = {"day": "D", "week": "7D", "month": pd.DateOffset(months=1)}.get(step)
-    if freq is None:
+    freqs: dict[str, Any] = {"day": "D", "week": "7D", "month": pd.DateOffset(months=1)}
+    if step not in freqs:
         raise DemandModelError(f"step must be 'day', 'week' or 'month'; got {step!r}.")
-    grid = pd.date_range(t0, t1, freq=freq)
+    grid = pd.date_range(t0, t1, freq=freqs[step])
     if grid[-1] < t1:
-        grid = grid.append(pd.DatetimeIndex([t1]))
-    return grid
+        grid = pd.DatetimeIndex(grid.append(pd.DatetimeIndex([t1])))
+    return pd.DatetimeIndex(grid)
 
 
 def record_points(grid: pd.DatetimeIndex, record: str | Sequence[Any]) -> np.ndarray:
@@ -167,7 +168,7 @@ def record_points(grid: pd.DatetimeIndex, record: str | Sequence[Any]) -> np.nda
             )
     else:
         want = pd.DatetimeIndex(pd.to_datetime(list(record))).normalize()
-    want = want[(want > t0) & (want <= t1)].append(pd.DatetimeIndex([t1]))
+    want = pd.DatetimeIndex(want[(want > t0) & (want <= t1)].append(pd.DatetimeIndex([t1])))
     ix = np.unique(np.searchsorted(grid.values, want.values, side="left"))
     return ix[ix < len(grid)]
 
@@ -250,7 +251,19 @@ def aggregation(states: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
                 rec[col] = v
                 rows.append(pd.DataFrame([{**rec, "kind": col}]))
         mats.append(in_level[None, :].astype(float))
-        rows.append(pd.DataFrame([{"state": "total", "level": level, "age_band": "", "placement": "", "kind": "total"}]))
+        rows.append(
+            pd.DataFrame(
+                [
+                    {
+                        "state": "total",
+                        "level": level,
+                        "age_band": "",
+                        "placement": "",
+                        "kind": "total",
+                    }
+                ]
+            )
+        )
     series = pd.concat(rows, ignore_index=True)
     return series, np.vstack(mats)
 
@@ -303,7 +316,9 @@ class MarkovChain:
         )
         lam = np.zeros(n) if entries is None else np.asarray(entries, dtype=float)
         ent = pd.DataFrame({"dest": np.arange(n), "rate": lam})
-        labels = pd.DataFrame({"state": list(states), "level": "all", "age_band": "", "placement": ""})
+        labels = pd.DataFrame(
+            {"state": list(states), "level": "all", "age_band": "", "placement": ""}
+        )
         return cls(states=labels, flows=flows, entries=ent)
 
     @property
@@ -329,7 +344,9 @@ class MarkovChain:
             hi = pd.Timestamp(mu.end) if mu.end is not None else grid[-1] + pd.Timedelta(days=1)
             active[:, m] = (t >= lo) & (t < hi)
             fvals[m, mu.applies(self.states, fk, fo, fd)] = mu.value
-            evals[m, mu.applies(self.states, np.full(len(e), "entry", dtype=object), ed, ed)] = mu.value
+            evals[m, mu.applies(self.states, np.full(len(e), "entry", dtype=object), ed, ed)] = (
+                mu.value
+            )
         return active, fvals, evals, np.diff(grid.values).astype("timedelta64[D]").astype(float)
 
     def _rates(
@@ -337,30 +354,45 @@ class MarkovChain:
     ) -> tuple[np.ndarray, np.ndarray]:
         f, e = self.flows, self.entries
         if rng is None:
-            return f["rate"].to_numpy(dtype=float)[None, :], e["rate"].to_numpy(dtype=float)[None, :]
-        fr = draw_gamma(f, samples, rng) if "shape" in f else np.tile(f["rate"].to_numpy(float), (samples, 1))
-        er = draw_gamma(e, samples, rng) if "shape" in e else np.tile(e["rate"].to_numpy(float), (samples, 1))
+            return f["rate"].to_numpy(dtype=float)[None, :], e["rate"].to_numpy(dtype=float)[
+                None, :
+            ]
+        fr = (
+            draw_gamma(f, samples, rng)
+            if "shape" in f
+            else np.tile(f["rate"].to_numpy(float), (samples, 1))
+        )
+        er = (
+            draw_gamma(e, samples, rng)
+            if "shape" in e
+            else np.tile(e["rate"].to_numpy(float), (samples, 1))
+        )
         return fr, er
 
-    def _transition(self, fr: np.ndarray, fmult: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    def _transition(
+        self, fr: np.ndarray, fmult: np.ndarray, dt: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         n = self.n_states
         f = self.flows
         origin = f["origin"].to_numpy()
         dest = np.where(f["dest"].to_numpy() == LEFT, n, f["dest"].to_numpy())
         r = fr * fmult[None, :]
         s = r.shape[0]
-        q = np.zeros((s, n + 1, n + 1))
-        np.add.at(q, (slice(None), dest, origin), r)
+        sim = np.repeat(np.arange(s), r.shape[1])
+        q = np.zeros((s, (n + 1) * (n + 1)))
+        np.add.at(q, (sim, np.tile(dest * (n + 1) + origin, s)), r.ravel())
+        q = q.reshape(s, n + 1, n + 1)
         out = np.zeros((s, n + 1))
-        np.add.at(out, (slice(None), origin), r)
+        np.add.at(out, (sim, np.tile(origin, s)), r.ravel())
         q[:, np.arange(n + 1), np.arange(n + 1)] -= out
         return expm_and_integral(q, dt)
 
     def _entries(self, g: np.ndarray, er: np.ndarray, emult: np.ndarray) -> np.ndarray:
         n = self.n_states
-        lam = np.zeros((er.shape[0], n))
-        np.add.at(lam, (slice(None), self.entries["dest"].to_numpy()), er * emult[None, :])
-        return np.clip(np.einsum("sij,sj->si", g[:, :n, :n], lam), 0.0, None)
+        onehot = np.zeros((er.shape[1], n))
+        onehot[np.arange(er.shape[1]), self.entries["dest"].to_numpy()] = 1.0
+        lam = (er * emult[None, :]) @ onehot
+        return np.asarray(np.clip(np.einsum("sij,sj->si", g[:, :n, :n], lam), 0.0, None))
 
     def _params_cache(
         self, fr: np.ndarray, er: np.ndarray, params: list[tuple[float, np.ndarray, np.ndarray]]
@@ -455,7 +487,9 @@ class MarkovChain:
         n, s_ix = self.n_states, np.arange(samples)
         x0 = np.asarray(initial, dtype=float)
         if (x0 < 0).any() or not np.allclose(x0, np.round(x0)):
-            raise DemandModelError("Initial stock for simulation must be whole, non-negative counts.")
+            raise DemandModelError(
+                "Initial stock for simulation must be whole, non-negative counts."
+            )
         x = np.tile(np.round(x0).astype(np.int64), (samples, 1))
         out = np.zeros((samples, len(rec), n), dtype=np.int32)
         rec_pos = {int(k): i for i, k in enumerate(rec)}
@@ -488,7 +522,9 @@ class MarkovChain:
                 u = gen.random(who.size) * rows[:, -1]
                 dest = (rows < u[:, None]).sum(axis=1)
                 x -= k_move
-                x += np.bincount(sim * (n + 1) + dest, minlength=samples * (n + 1)).reshape(samples, n + 1)[:, :n]
+                x += np.bincount(sim * (n + 1) + dest, minlength=samples * (n + 1)).reshape(
+                    samples, n + 1
+                )[:, :n]
             n_in = gen.poisson(lam_tot)
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
@@ -505,41 +541,12 @@ class MarkovChain:
             origin=grid[0],
             seed=seed,
             history=history,
-            metadata={**self.metadata, "step": step, "parameter_uncertainty": parameter_uncertainty},
+            metadata={
+                **self.metadata,
+                "step": step,
+                "parameter_uncertainty": parameter_uncertainty,
+            },
         )
-
-
-def _population_factors(
-    population: pd.DataFrame, labels: Sequence[str], window: tuple[pd.Timestamp, pd.Timestamp]
-) -> tuple[np.ndarray, list[RateMultiplier]]:
-    """Reference population per age band over the window, and entry multipliers pop(t)/pop_ref.
-
-    ``population``: columns ``age_band``, ``period`` (year ending 31 March) and ``population``.
-    """
-    need = {"age_band", "period", "population"}
-    if not need <= set(population.columns):
-        raise DemandModelError(
-            f"population needs columns {sorted(need)}; got {list(population.columns)}."
-        )
-    pop = population.pivot_table(index="period", columns="age_band", values="population", aggfunc="sum")
-    missing = [b for b in labels if b not in pop.columns]
-    if missing:
-        raise DemandModelError(f"population has no rows for age bands {missing}; bands are {list(labels)}.")
-    pop = pop[list(labels)].sort_index()
-    w0, w1 = window
-    years = pd.date_range(w0, w1, freq="D")
-    per = years.year + (years.month > 3)
-    ref = pop.reindex(np.clip(per, pop.index.min(), pop.index.max())).to_numpy().mean(axis=0)
-    mults = []
-    for period in range(int(pop.index.min()), int(pop.index.max()) + 31):
-        row = pop.loc[min(period, int(pop.index.max()))].to_numpy()
-        start = pd.Timestamp(period - 1, 4, 1) if period > pop.index.min() else None
-        end = pd.Timestamp(period, 4, 1) if period < pop.index.max() + 30 else None
-        for band, val, r in zip(labels, row, ref):
-            mults.append(
-                RateMultiplier(value=float(val / r), kind="entry", where={"age_band": (band,)}, start=start, end=end)
-            )
-    return ref, mults
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -587,19 +594,24 @@ class MarkovModel:
             raise DemandModelError(f"ageing must be 'observed' or 'uniform'; got {self.ageing!r}.")
         t0, t1 = pd.Timestamp(reference_start).normalize(), pd.Timestamp(reference_end).normalize()
         if t1 <= t0:
-            raise DemandModelError(f"reference_end {t1.date()} must be after reference_start {t0.date()}.")
+            raise DemandModelError(
+                f"reference_end {t1.date()} must be after reference_start {t0.date()}."
+            )
         segs, notes = care_segments(episodes, self.space, source=source)
         w = (float(days([t0])[0]), float(days([t1])[0]) + 1.0)
         occ = occupancy(segs, self.space, window=w, half_life=self.half_life)
         if occ.exposure.sum() <= 0:
-            raise InsufficientHistoryError(la_code=_la(episodes), measure="cla episodes", n=0, needed=1)
+            raise InsufficientHistoryError(
+                la_code=_la(episodes), measure="cla episodes", n=0, needed=1
+            )
         notes.update(occ.notes)
         flows = count_flows(candidate_flows(self.space, ageing=self.ageing), occ.events)
         flows = shrink(flows, exposure=occ.exposure, k=self.k)
         labels = self.space.labels()
-        scale, mults = None, []
+        scale: np.ndarray | None = None
+        mults: list[RateMultiplier] = []
         if population is not None:
-            ref, mults = _population_factors(population, self.space.age_labels, (t0, t1))
+            ref, mults = population_factors(population, self.space.age_labels, (t0, t1))
             age_i = self.space.components()["age_i"].to_numpy()
             scale = ref[age_i]
         entries = entry_table(occ.entries, occ.entries_raw, occ.window_days, scale=scale)
@@ -732,4 +744,97 @@ def _end(start: Any, years: float | None, end: Any) -> pd.Timestamp:
         raise DemandModelError("Give exactly one of years= or end= for a projection.")
     if end is not None:
         return pd.Timestamp(end)
+    assert years is not None
     return pd.Timestamp(start) + pd.DateOffset(days=round(float(years) * 365.25))
+
+
+def rewind(episodes: pd.DataFrame, date: Any) -> pd.DataFrame:
+    """The episodes as they were known on ``date``: later starts removed, later ends set open.
+
+    Examples
+    --------
+    >>> ep = pd.DataFrame({"start": pd.to_datetime(["2020-01-01", "2021-06-01"]),
+    ...                    "end": pd.to_datetime(["2021-01-01", None]), "reason_end": ["E4A", None]})
+    >>> rewind(ep, "2020-06-30")["end"].isna().tolist()
+    [True]
+    """
+    day = pd.Timestamp(date).normalize()
+    start = pd.to_datetime(episodes["start"])
+    out = episodes[(start <= day).to_numpy()].copy()
+    end = pd.to_datetime(out["end"])
+    later = (end > day).fillna(False).to_numpy(dtype=bool)
+    out["end"] = end.where(~later)
+    if "reason_end" in out.columns:
+        out["reason_end"] = out["reason_end"].where(~later)
+    return out.reset_index(drop=True)
+
+
+def backtest_markov(
+    episodes: pd.DataFrame,
+    *,
+    origins: Sequence[Any],
+    reference_years: float = 2.0,
+    horizon_years: int = 3,
+    model: MarkovModel | None = None,
+    samples: int = 500,
+    rng: RNGLike = None,
+    population: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rewind to each origin, fit on the ``reference_years`` before it, project, compare with actuals.
+
+    Compared at each anniversary of the origin up to ``horizon_years`` (and no later than the data),
+    for every state and aggregate. Returns long rows: ``origin, date, horizon`` (years), the
+    series labels, ``actual``, ``mean`` and the quantiles, ``abs_error``, ``in80``, ``in95``.
+    """
+    model = model or MarkovModel()
+    gen = as_generator(rng)
+    full, _ = care_segments(episodes, model.space)
+    data_end = _data_end(episodes)
+    rows = []
+    for origin in origins:
+        o = pd.Timestamp(origin).normalize()
+        dates = [o + pd.DateOffset(years=h) for h in range(1, horizon_years + 1)]
+        dates = [d for d in dates if d <= data_end]
+        if not dates:
+            continue
+        known = rewind(episodes, o)
+        ref0 = o - pd.DateOffset(days=round(reference_years * 365.25) - 1)
+        fit = model.fit(known, reference_start=ref0, reference_end=o, population=population)
+        fc = fit.project(start=o, end=dates[-1], samples=samples, rng=gen, record=dates)
+        _series, weights = aggregation(fit.labels)
+        actual = np.stack(
+            [weights @ stock_at(full, model.space, float(days([d])[0])) for d in dates]
+        )
+        frame = fc.to_frame()
+        frame["actual"] = actual.ravel()
+        frame.insert(0, "origin", o)
+        frame = frame.rename(columns={"period": "date"})
+        frame["horizon"] = [round((pd.Timestamp(d) - o).days / 365.25) for d in frame["date"]]
+        rows.append(frame)
+    if not rows:
+        raise InsufficientHistoryError(la_code=_la(episodes), measure="cla episodes", n=0, needed=1)
+    out = pd.concat(rows, ignore_index=True)
+    out["abs_error"] = (out["mean"] - out["actual"]).abs()
+    out["in80"] = (out["actual"] >= out["q10"]) & (out["actual"] <= out["q90"])
+    out["in95"] = (out["actual"] >= out["q025"]) & (out["actual"] <= out["q975"])
+    return out
+
+
+def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of the 80% and 95% intervals and mean absolute error, by series kind and horizon
+    (coverage via :func:`demandmodel.metrics.coverage`)."""
+    from demandmodel import metrics
+
+    def one(g: pd.DataFrame) -> pd.Series:
+        return pd.Series(
+            {
+                "n": len(g),
+                "coverage80": metrics.coverage(g["actual"], g["q10"], g["q90"]),
+                "coverage95": metrics.coverage(g["actual"], g["q025"], g["q975"]),
+                "mae": float(g["abs_error"].mean()),
+                "mean_actual": float(g["actual"].mean()),
+            }
+        )
+
+    parts = [one(g).rename(key) for key, g in results.groupby(["kind", "horizon"], sort=True)]
+    return pd.DataFrame(parts).rename_axis(["kind", "horizon"]).reset_index()

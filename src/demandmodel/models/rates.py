@@ -31,14 +31,19 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from demandmodel.errors import DemandModelError
 from demandmodel.models.states import StateSpace, add_years
+
+if TYPE_CHECKING:
+    from demandmodel.models.markov import RateMultiplier
 
 LEFT: Final = -1
 """Destination code of the absorbing 'left care' (or 'closed') state in flow tables."""
@@ -231,7 +236,7 @@ def shrink(flows: pd.DataFrame, *, exposure: np.ndarray, k: float) -> pd.DataFra
 def candidate_flows(space: StateSpace, *, ageing: str = "observed") -> pd.DataFrame:
     """Every flow the state space allows: ``kind, origin, dest, group, fallback, fixed``."""
     comp = space.components()
-    ns, na, npl, nd = space.shape
+    _ns, na, npl, nd = space.shape
     origin = np.arange(space.n_states)
     rows: list[pd.DataFrame] = []
     st, ag, pl, du = (
@@ -240,15 +245,15 @@ def candidate_flows(space: StateSpace, *, ageing: str = "observed") -> pd.DataFr
     for q in range(npl):
         m = pl != q
         dest = origin[m] + (q - pl[m]) * nd
-        grp = [f"move|{a}|{b}|{c}" for a, b, c in zip(st[m], pl[m], [q] * int(m.sum()))]
+        grp = [f"move|{a}|{b}|{c}" for a, b, c in zip(st[m], pl[m], [q] * int(m.sum()), strict=False)]
         rows.append(pd.DataFrame({"kind": "move", "origin": origin[m], "dest": dest, "group": grp}))
-    grp = [f"exit|{a}|{b}|{c}" for a, b, c in zip(st, pl, du)]
+    grp = [f"exit|{a}|{b}|{c}" for a, b, c in zip(st, pl, du, strict=False)]
     rows.append(pd.DataFrame({"kind": "exit", "origin": origin, "dest": LEFT, "group": grp}))
     dest = np.where(ag < na - 1, origin + npl * nd, LEFT)
-    grp = [f"ageing|{a}|{b}" for a, b in zip(st, ag)]
+    grp = [f"ageing|{a}|{b}" for a, b in zip(st, ag, strict=False)]
     rows.append(pd.DataFrame({"kind": "ageing", "origin": origin, "dest": dest, "group": grp}))
     m = du < nd - 1
-    grp = [f"duration|{a}|{b}" for a, b in zip(st[m], du[m])]
+    grp = [f"duration|{a}|{b}" for a, b in zip(st[m], du[m], strict=False)]
     rows.append(
         pd.DataFrame({"kind": "duration", "origin": origin[m], "dest": origin[m] + 1, "group": grp})
     )
@@ -358,3 +363,48 @@ def readable(
     for c in ("rate", "lower", "upper"):
         out[c + "_per_year"] = out[c] * 365.25
     return out
+
+
+def population_factors(
+    population: pd.DataFrame, labels: Sequence[str], window: tuple[pd.Timestamp, pd.Timestamp]
+) -> tuple[np.ndarray, list[RateMultiplier]]:
+    """Reference population per age band over the window, and entry multipliers pop(t)/pop_ref.
+
+    ``population``: columns ``age_band``, ``period`` (year ending 31 March) and ``population``.
+    """
+    need = {"age_band", "period", "population"}
+    if not need <= set(population.columns):
+        raise DemandModelError(
+            f"population needs columns {sorted(need)}; got {list(population.columns)}."
+        )
+    pop = population.pivot_table(
+        index="period", columns="age_band", values="population", aggfunc="sum"
+    )
+    missing = [b for b in labels if b not in pop.columns]
+    if missing:
+        raise DemandModelError(
+            f"population has no rows for age bands {missing}; bands are {list(labels)}."
+        )
+    pop = pop[list(labels)].sort_index()
+    w0, w1 = window
+    years = pd.date_range(w0, w1, freq="D")
+    per = years.year + (years.month > 3)
+    ref = pop.reindex(np.clip(per, pop.index.min(), pop.index.max())).to_numpy().mean(axis=0)
+    from demandmodel.models.markov import RateMultiplier
+
+    mults: list[RateMultiplier] = []
+    for period in range(int(pop.index.min()), int(pop.index.max()) + 31):
+        row = pop.loc[min(period, int(pop.index.max()))].to_numpy()
+        start = pd.Timestamp(period - 1, 4, 1) if period > pop.index.min() else None
+        end = pd.Timestamp(period, 4, 1) if period < pop.index.max() + 30 else None
+        for band, val, r in zip(labels, row, ref, strict=False):
+            mults.append(
+                RateMultiplier(
+                    value=float(val / r),
+                    kind="entry",
+                    where={"age_band": (band,)},
+                    start=start,
+                    end=end,
+                )
+            )
+    return ref, mults

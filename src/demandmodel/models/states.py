@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -103,7 +104,7 @@ def add_years(day_numbers: np.ndarray, years: int) -> np.ndarray:
     month_start = d.astype("datetime64[M]")
     day_in_month = (d - month_start.astype("datetime64[D]")).astype("int64")
     shifted = (month_start + np.timedelta64(12 * years, "M")).astype("datetime64[D]")
-    return (shifted + day_in_month * _DAY).astype("int64").astype(float)
+    return np.asarray((shifted + day_in_month * _DAY).astype("int64"), dtype=float)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,12 +124,12 @@ class StateSpace:
         from demandmodel.errors import DemandModelError
 
         edges = tuple(int(e) for e in self.age_edges)
-        if len(edges) < 2 or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:])):
+        if len(edges) < 2 or edges[0] != 0 or any(b <= a for a, b in itertools.pairwise(edges)):
             raise DemandModelError(
                 f"StateSpace.age_edges must start at 0 and increase, e.g. (0, 1, 5, 10, 16, 18); got {self.age_edges}."
             )
         dur = tuple(int(e) for e in self.duration_edges)
-        if any(e <= 0 for e in dur) or any(b <= a for a, b in zip(dur, dur[1:])):
+        if any(e <= 0 for e in dur) or any(b <= a for a, b in itertools.pairwise(dur)):
             raise DemandModelError(
                 f"StateSpace.duration_edges must be increasing positive day counts, e.g. (91, 365, 730); got {self.duration_edges}."
             )
@@ -145,7 +146,7 @@ class StateSpace:
         e = self.age_edges
         return tuple(
             f"under {b}" if a == 0 else f"{a}-{b - 1}" if b - 1 > a else str(a)
-            for a, b in zip(e, e[1:])
+            for a, b in itertools.pairwise(e)
         )
 
     @property
@@ -154,7 +155,7 @@ class StateSpace:
         e = (0, *self.duration_edges)
         if len(e) == 1:
             return ("all",)
-        return tuple(f"{a}-{b - 1}d" for a, b in zip(e, e[1:])) + (f"{e[-1]}d+",)
+        return (*tuple(f"{a}-{b - 1}d" for a, b in itertools.pairwise(e)), f"{e[-1]}d+")
 
     @property
     def streams(self) -> tuple[str, ...]:
