@@ -89,3 +89,92 @@ def test_unbroken_cla_series_after_rebasing(panel: pd.DataFrame) -> None:
     cla = cla.loc[cla["la_code"].str.fullmatch(r"\d{3}") & (cla["la_code"] < "970")]
     years = cla.loc[cla["period"].between(2010, 2022)].groupby("la_code")["period"].nunique()
     assert (years == 13).sum() >= 140
+
+
+def test_every_file_is_read_or_reported(
+    panel: pd.DataFrame, every_row: pd.DataFrame, shared_data: Path
+) -> None:
+    unread = panel.attrs["unread_files"]
+    for folder in ("cin", "cla", "population", "workforce"):
+        assert not unread["file"].str.startswith(folder + "/").any(), folder
+    assert "lait/lait_long_to_2022.parquet" not in set(unread["file"])
+    # Everything not read is documentation or a table without the measures (care leavers...).
+    texts = unread["file"].str.endswith((".txt", ".xlsx")) | unread["file"].str.contains(
+        "dictionary|Leavers|19Y|19YEARS|Missing|OC2|OSR23", case=False
+    )
+    assert texts.all(), unread.loc[~texts]
+    on_disk = {
+        p.relative_to(shared_data / "dfe").as_posix()
+        for p in (shared_data / "dfe").rglob("*")
+        if p.is_file()
+    }
+    read = set(every_row["source"])  # superseded rows too
+    assert read | set(unread["file"]) == on_disk
+
+
+def test_sfr_year_comes_from_the_path(every_row: pd.DataFrame) -> None:
+    starts = every_row.loc[
+        (every_row["la_code"] == ENGLAND)
+        & (every_row["measure"] == "cla_starts")
+        & every_row["source"].str.contains("ADM")
+    ]
+    got = dict(zip(starts["period"], starts["value"], strict=True))
+    # 2015's column is misnamed CLA_started2014 but holds 2014-15 data.
+    assert got[2014] == 30_430
+    assert got[2015] == 31_070
+
+
+def test_lait_fills_what_only_it_has(panel: pd.DataFrame) -> None:
+    fte = demandmodel.panel_series(panel, "301", "sw_fte")
+    assert fte[2016] == 76  # the CSWW table starts in 2017
+    assert fte[2022] == 189
+    row = panel.loc[
+        (panel["la_code"] == "301") & (panel["measure"] == "sw_fte") & (panel["period"] == 2016)
+    ]
+    assert row["source"].iloc[0].startswith("lait/")
+    assert value(panel, "301", "uasc_31mar", 2022) == 29
+
+
+def test_placement_groups_add_up_to_the_total(panel: pd.DataFrame) -> None:
+    for la, period in ((ENGLAND, 2022), ("301", 2012)):
+        sel = panel.loc[(panel["la_code"] == la) & (panel["period"] == period)]
+        place = sel.loc[sel["measure"].str.startswith("cla_31mar_placement_"), "value"]
+        total = float(sel.loc[sel["measure"] == "cla_31mar", "value"].iloc[0])
+        assert abs(place.sum() - total) / total < 0.01, (la, period)
+
+
+def test_rate_per_10k_reproduces_published_rates(panel: pd.DataFrame) -> None:
+    computed = demandmodel.rate_per_10k(panel, "cla_31mar")
+    published = panel.loc[panel["measure"] == "cla_rate", ["la_code", "period", "value"]]
+    both = computed.merge(published, on=["la_code", "period"]).dropna(subset=["rate", "value"])
+    both = both.loc[both["period"].between(2019, 2022)]
+    assert len(both) > 500
+    close = (both["rate"] - both["value"]).abs() <= 1.0
+    assert close.mean() > 0.95
+
+
+def test_later_release_with_extra_columns_and_years(shared_data: Path, tmp_path: Path) -> None:
+    src = shared_data / "dfe" / "cla" / "cla_number_and_rate_per_10k_children.csv"
+    old = pd.read_csv(src, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    new_year = old.loc[old["time_period"] == "2022"].assign(time_period="2023")
+    is_bd = (new_year["old_la_code"] == "301") & new_year["population_count"].str.contains(
+        "31 March"
+    )
+    new_year.loc[is_bd, "number"] = "430"
+    release = pd.concat([new_year, old], ignore_index=True)
+    release["number_unrounded"] = release["number"]  # a column the reader does not know
+    release = release[list(reversed(release.columns))]  # and another column order
+    revised = (
+        (release["time_period"] == "2022")
+        & (release["old_la_code"] == "301")
+        & release["population_count"].str.contains("31 March")
+    )
+    release.loc[revised, "number"] = "411"
+    (tmp_path / "cla").mkdir()
+    release.to_csv(tmp_path / "cla" / "release_2023.csv", index=False, encoding="utf-8-sig")
+    old.to_csv(tmp_path / "cla" / "release_2022.csv", index=False)
+    panel = demandmodel.read_dfe(tmp_path)
+    bd = demandmodel.panel_series(panel, "301", "cla_31mar")
+    assert bd[2023] == 430
+    assert bd[2022] == 411  # the newer release revises 2022
+    assert (panel.loc[panel["period"] == 2023, "vintage"] == 2023).all()
