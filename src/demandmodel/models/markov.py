@@ -233,13 +233,22 @@ def _binomial(
     return out
 
 
+def _total_row(level: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"state": "total", "level": level, "age_band": "", "placement": "", "kind": "total"}]
+    )
+
+
 def aggregation(states: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Series labels and a ``(series, state)`` 0/1 matrix: every state, then per level the totals
-    by age band, by placement and overall (aggregate rows have ``state == "total"``)."""
+    by age band, by placement and overall, and a grand total (level ``all``) over several levels.
+    Aggregate rows have ``state == "total"``; ``kind`` says which (``state``, ``age_band``,
+    ``placement``, ``total``)."""
     lab = states.reindex(columns=LABEL_COLUMNS).fillna("").astype(str)
     rows = [lab.assign(kind="state")]
     mats = [np.eye(len(lab))]
-    for level in pd.unique(lab["level"]):
+    levels = pd.unique(lab["level"])
+    for level in levels:
         in_level = (lab["level"] == level).to_numpy()
         for col in ("age_band", "placement"):
             values = [v for v in pd.unique(lab.loc[in_level, col]) if v != ""]
@@ -250,20 +259,12 @@ def aggregation(states: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
                 rec = {"state": "total", "level": level, "age_band": "", "placement": ""}
                 rec[col] = v
                 rows.append(pd.DataFrame([{**rec, "kind": col}]))
-        mats.append(in_level[None, :].astype(float))
-        rows.append(
-            pd.DataFrame(
-                [
-                    {
-                        "state": "total",
-                        "level": level,
-                        "age_band": "",
-                        "placement": "",
-                        "kind": "total",
-                    }
-                ]
-            )
-        )
+        if in_level.sum() > 1:
+            mats.append(in_level[None, :].astype(float))
+            rows.append(_total_row(str(level)))
+    if len(levels) > 1:
+        mats.append(np.ones((1, len(lab))))
+        rows.append(_total_row("all"))
     series = pd.concat(rows, ignore_index=True)
     return series, np.vstack(mats)
 
