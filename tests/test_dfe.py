@@ -40,6 +40,9 @@ def test_panel_contract(panel: pd.DataFrame) -> None:
     assert panel["period"].dtype == np.int64
     assert panel["vintage"].dtype == np.int64
     assert set(panel["measure"]) <= set(demandmodel.measures()["measure"])
+    years = demandmodel.measures(panel).set_index("measure")["years"]
+    assert years["cla_31mar"] == "LA 2010-2022; England 1994-2022"
+    assert years["sw_fte"] == "LA 2016-2022; England 2016-2022"
 
 
 @pytest.mark.parametrize(

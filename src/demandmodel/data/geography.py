@@ -9,6 +9,9 @@ Keys
   LA: England ``970`` (:data:`ENGLAND`), regions ``980``-``990`` (:data:`REGIONS`; Inner and Outer
   London are ``987`` / ``988`` beside London ``986``). ``new_la_code`` holds the ONS code
   (``E92000001``, ``E12...``, ``E13...``).
+* Joint services published as one row (the workforce table's ``940 / 941`` for the two
+  Northamptonshires, ``314 / 318`` for Kingston and Richmond) keep a joint code ``"940/941"``;
+  :func:`rebase_boundaries` treats a joint row as the sum of its parts.
 
   Note: ``columns.ENGLAND_CODE`` is ``"921"``, which is the Isle of Wight's DfE code (and England's
   code only in the 2010 SFR files). Using it for England would merge two areas, so this module uses

@@ -30,7 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from demandmodel.columns import STATUS_MISSING, STATUS_OK, STATUS_SUPPRESSED
+from demandmodel.columns import (
+    LA_CODE,
+    MEASURE,
+    PERIOD,
+    STATUS,
+    STATUS_MISSING,
+    STATUS_OK,
+    STATUS_SUPPRESSED,
+)
 
 __all__ = ["MISSING_CODES", "SUPPRESSED_CODES", "MeasureInfo", "measures", "parse_cells"]
 
@@ -135,7 +143,7 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
             unit=_A,
             additive=True,
             source=f"cla_time_series (England); {_SFR} CLA_UASC; {_LAIT} (Unacc_Asylmn_Seek_Childn)",
-            years="1994-2022 England, 2011-2022 LA",
+            years="2004-2022 England, 2011-2022 LA",
         ),
         MeasureInfo(
             measure="cla_adopted",
@@ -330,7 +338,7 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
                 unit=_A,
                 additive=True,
                 source=_BY_AGE,
-                years="2010-2017 LA (SFR), 2019-2022 England",
+                years="2011-2017 LA (SFR), 2011-2022 England",
             )
         )
         rows.append(
@@ -350,7 +358,7 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
                 unit=_A,
                 additive=True,
                 source="EES la_children_who_ceased_during_the_year; national ceased table",
-                years="2019-2022",
+                years="2019-2022 England, 2020-2022 LA",
             )
         )
     for key, label in _PLACEMENTS.items():
@@ -361,7 +369,9 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
                 unit=_A,
                 additive=True,
                 source="EES national_cla_on_31_march_by_characteristics (England); SFR CLA tables (LA; 2010 from placement codes)",
-                years="2010-2017 LA (SFR), 2019-2022 England",
+                years="2010-2016 LA and England (SFR)"
+                if key == "missing"
+                else "2010-2017 LA (SFR), 2010-2022 England",
             )
         )
     return tuple(rows)
@@ -382,26 +392,37 @@ def is_additive(measure: str) -> bool:
     return measure in _ADDITIVE
 
 
-def measures() -> pd.DataFrame:
+def measures(panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """The Panel's measure vocabulary: one row per measure the DfE reader can emit.
+
+    Parameters
+    ----------
+    panel
+        Optional Panel: if given, ``years`` says which periods it holds with a usable value,
+        for LAs and for England (e.g. ``"LA 2010-2022; England 1994-2022"``).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``measure, definition, unit, additive, source, years``. ``additive`` says whether
         the measure is a count that can be summed across LAs (used when re-basing boundaries);
-        ``years`` is what the shared DfE files hold (a later release extends it).
+        ``years`` is what the shared DfE files hold (a later release extends it) or, with
+        ``panel``, what that Panel holds.
 
     Examples
     --------
-    >>> import demandmodel
+    >>> import pandas as pd, demandmodel
     >>> t = demandmodel.measures()
     >>> {"cla_31mar", "pop_0_17", "sw_caseload"} <= set(t["measure"])
     True
     >>> "mid-2022" in t.set_index("measure").loc["pop_0_17", "definition"]
     True
+    >>> panel = pd.DataFrame({"la_code": ["301", "301", "970"], "measure": "cp_31mar",
+    ...     "period": [2013, 2022, 2022], "value": 1.0, "status": "ok"})
+    >>> demandmodel.measures(panel).set_index("measure").loc["cp_31mar", "years"]
+    'LA 2013-2022; England 2022-2022'
     """
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "measure": [m.measure for m in VOCABULARY],
             "definition": [m.definition for m in VOCABULARY],
@@ -411,6 +432,28 @@ def measures() -> pd.DataFrame:
             "years": [m.years for m in VOCABULARY],
         }
     )
+    if panel is None:
+        return table
+    ok = panel.loc[panel[STATUS] == STATUS_OK]
+    is_england = (ok[LA_CODE] == "970").to_numpy()
+    is_la = ok[LA_CODE].astype(str).str.fullmatch(r"\d{3}(/\d{3})*").to_numpy() & ~(
+        ok[LA_CODE].astype(str).str.fullmatch(r"9[78]\d").to_numpy()
+        | ok[LA_CODE].isin(["990"]).to_numpy()
+    )
+
+    def spans(rows: pd.DataFrame) -> dict[str, str]:
+        got = rows.groupby(MEASURE)[PERIOD].agg(["min", "max"])
+        return {str(m): f"{int(r['min'])}-{int(r['max'])}" for m, r in got.iterrows()}
+
+    la, eng = spans(ok.loc[is_la]), spans(ok.loc[is_england])
+
+    def describe(measure: str) -> str:
+        parts = [f"LA {la[measure]}"] if measure in la else []
+        parts += [f"England {eng[measure]}"] if measure in eng else []
+        return "; ".join(parts) or "none"
+
+    table["years"] = table["measure"].map(describe)
+    return table
 
 
 def parse_cells(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
