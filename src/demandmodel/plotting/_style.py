@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,9 @@ OKABE_ITO: dict[str, str] = {
 }
 CATEGORICAL: tuple[str, ...] = tuple(OKABE_ITO.values())
 """Colours for categories (placements, scenarios), in the order they are used."""
+
+HATCHES: tuple[str, ...] = ("", "//", "", "..", "", "\\\\", "", "xx")
+"""Every other category is hatched, so categories differ without colour (greyscale print)."""
 
 BANDS: dict[float, str] = {0.95: "#DCE9F5", 0.80: "#A9CCE8", 0.50: "#5E9FD1"}
 """Fill colour of each central interval: one blue hue, lightness clearly stepped (95% palest)."""
@@ -105,6 +108,28 @@ def house_style() -> Iterator[None]:
         yield
 
 
+def category_styles(names: Iterable[Any]) -> dict[Any, tuple[str, str]]:
+    """``{name: (colour, hatch)}``, assigned in sorted-name order.
+
+    The same set of categories (placement types, say) gets the same colours on every chart,
+    whatever order each chart stacks them in.
+
+    Examples
+    --------
+    >>> from demandmodel.plotting._style import category_styles
+    >>> a = category_styles(["Residential", "Foster care"])
+    >>> a == category_styles(["Foster care", "Residential"])
+    True
+    >>> a["Foster care"]
+    ('#0072B2', '')
+    """
+    uniq = sorted({str(n): n for n in names}.items())
+    return {
+        n: (CATEGORICAL[i % len(CATEGORICAL)], HATCHES[i % len(HATCHES)])
+        for i, (_k, n) in enumerate(uniq)
+    }
+
+
 def new_figure(
     *, figsize: tuple[float, float] = FIGSIZE, nrows: int = 1, ncols: int = 1, **kw: Any
 ) -> tuple[Figure, Any]:
@@ -112,7 +137,8 @@ def new_figure(
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize, layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=True, **kw)
+    kw.setdefault("squeeze", True)
+    axes = fig.subplots(nrows, ncols, **kw)
     return fig, axes
 
 
