@@ -181,3 +181,12 @@ def test_later_release_with_extra_columns_and_years(shared_data: Path, tmp_path:
     assert bd[2023] == 430
     assert bd[2022] == 411  # the newer release revises 2022
     assert (panel.loc[panel["period"] == 2023, "vintage"] == 2023).all()
+
+
+@pytest.mark.parametrize("period", [2013, 2016, 2017, 2022])
+def test_ceased_age_bands_add_up(panel: pd.DataFrame, period: int) -> None:
+    # 2016 splits 16, 17 and 18+ into columns (summed); 2013 has one 16-and-over column.
+    bands = ["under1", "1_4", "5_9", "10_15", "16_over"]
+    parts = sum(value(panel, ENGLAND, f"cla_ceases_age_{b}", period) for b in bands)
+    total = value(panel, ENGLAND, "cla_ceases", period)
+    assert abs(parts - total) / total < 0.01

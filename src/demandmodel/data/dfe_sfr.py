@@ -47,6 +47,22 @@ from demandmodel.data.geography import (
 __all__ = ["PATTERNS", "is_sfr", "measure_of", "read_sfr"]
 
 _AGE = {"u1": "under1", "1to4": "1_4", "5to9": "5_9", "10to15": "10_15", "16over": "16_over"}
+_CEASE_AGE = {
+    "cla_cea1": "under1",
+    "cla_cea14": "1_4",
+    "cla_cea59": "5_9",
+    "cla_cea1015": "10_15",
+    "cla_cea16": "16_over",  # 16 and over until 2015; from 2016 aged 16, summed with 17 and 18+
+    "cla_cea17": "16_over",
+    "cla_cea18": "16_over",
+    "cea_u1": "under1",
+    "cea_1to4": "1_4",
+    "cea_5to9": "5_9",
+    "cea_10to15": "10_15",
+    "cea_16": "16_over",
+    "cea_17": "16_over",
+    "cea_18over": "16_over",
+}
 _PLACE = {
     "fost": "foster",
     "adopt": "adoption",
@@ -97,8 +113,14 @@ def is_sfr(frame: pd.DataFrame) -> bool:
 
 
 def measure_of(column: str) -> str | None:
-    """The Panel measure an SFR column holds, or ``None``."""
+    """The Panel measure an SFR column holds, or ``None``.
+
+    Several columns may hold parts of one measure (placement codes of one group in 2010; ceased
+    aged 16, 17 and 18+ from 2016): the reader sums them.
+    """
     col = column.strip().lower()
+    if col in _CEASE_AGE:
+        return f"cla_ceases_age_{_CEASE_AGE[col]}"
     for pattern, measure in PATTERNS:
         m = pattern.fullmatch(col)
         if m is None:
@@ -220,7 +242,7 @@ def read_sfr(
     for measure, got_parts in by_measure.items():
         if len(got_parts) == 1:
             parts.append(got_parts[0])
-        else:  # several placement codes (2010) sum to one group
+        else:  # parts of one measure (2010 placement codes, ceased aged 16/17/18+)
             parts.append(_sum_parts(pd.concat(got_parts, ignore_index=True)))
         del measure
     return pd.concat(parts, ignore_index=True), ""

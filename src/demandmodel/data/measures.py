@@ -357,8 +357,8 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
                 definition=f"Children ceasing to be looked after aged {label} on ceasing",
                 unit=_A,
                 additive=True,
-                source="EES la_children_who_ceased_during_the_year; national ceased table",
-                years="2019-2022 England, 2020-2022 LA",
+                source="EES la_children_who_ceased_during_the_year; national ceased table; SFR CEA tables",
+                years="2011-2017 LA (SFR), 2020-2022 LA, 2011-2022 England",
             )
         )
     for key, label in _PLACEMENTS.items():
