@@ -770,7 +770,7 @@ def rewind(episodes: pd.DataFrame, date: Any) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def backtest_markov(
+def markov_backtest(
     episodes: pd.DataFrame,
     *,
     origins: Sequence[Any],
@@ -821,7 +821,7 @@ def backtest_markov(
     return out
 
 
-def backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
+def markov_backtest_summary(results: pd.DataFrame) -> pd.DataFrame:
     """Coverage of the 80% and 95% intervals and mean absolute error, by series kind and horizon
     (coverage via :func:`demandmodel.metrics.coverage`)."""
     from demandmodel import metrics
