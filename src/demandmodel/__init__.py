@@ -29,6 +29,7 @@ from demandmodel.errors import (
     ScenarioError,
 )
 from demandmodel.forecast import Forecast
+from demandmodel.report import write_html_report, write_workbook
 
 __version__ = "0.1.0"
 
@@ -55,4 +56,6 @@ __all__ = [
     "read_dfe",
     "read_ssda903",
     "rebase_boundaries",
+    "write_html_report",
+    "write_workbook",
 ]
