@@ -190,3 +190,16 @@ def test_ceased_age_bands_add_up(panel: pd.DataFrame, period: int) -> None:
     parts = sum(value(panel, ENGLAND, f"cla_ceases_age_{b}", period) for b in bands)
     total = value(panel, ENGLAND, "cla_ceases", period)
     assert abs(parts - total) / total < 0.01
+
+
+def test_no_row_dropped_silently(panel: pd.DataFrame, every_row: pd.DataFrame) -> None:
+    # 2017's CLA table left the Isles of Scilly's level blank: still read as LA 420.
+    scilly = every_row.loc[
+        (every_row["la_code"] == "420") & every_row["source"].str.endswith("SFR50_CLA2017.csv")
+    ]
+    assert (scilly.loc[scilly["measure"] == "cla_31mar", "period"] == 2017).all()
+    assert len(scilly) > 0
+    notes = panel.attrs["notes"]
+    adm = notes.loc[notes["file"].str.endswith("SFR34_ADM2015.csv"), "note"]
+    assert adm.str.contains("2015 used").any()
+    assert not notes["note"].str.contains("not kept").any(), notes

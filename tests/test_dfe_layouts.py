@@ -254,3 +254,14 @@ def test_panel_series_errors_name_what_exists(tmp_path: Path) -> None:
     panel = read_quiet(tmp_path)
     with pytest.raises(demandmodel.DemandModelError, match="cp_31mar"):
         demandmodel.panel_series(panel, "301", "cla_31mar")
+
+
+def test_rows_at_other_levels_are_noted_not_dropped_silently(tmp_path: Path) -> None:
+    lad = "Reporting year,Local authority district,E92000001,England,,,,E07000001,Somewhere"
+    (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{BD},415\n2022,{lad},3\n")
+    panel = read_quiet(tmp_path)
+    assert len(panel) == 1
+    notes = panel.attrs["notes"]
+    assert notes["note"].tolist() == [
+        "1 row(s) at geographic level 'local authority district' not kept"
+    ]

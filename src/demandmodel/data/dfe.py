@@ -189,7 +189,9 @@ def _read_csv(file: Path, source: str, failures: Failures) -> pd.DataFrame | Non
     return None
 
 
-def _read_all(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+def _read_all(
+    path: Path,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], list[tuple[str, str]]]:
     from demandmodel.data import dfe_ees, dfe_lait, dfe_sfr
 
     root = path if path.is_dir() else path.parent
@@ -197,6 +199,7 @@ def _read_all(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     parts: list[pd.DataFrame] = []
     unread: list[tuple[str, str]] = []
     regions: dict[str, str] = {}
+    notes: list[tuple[str, str]] = []
     for file in _files(path):
         source = file.relative_to(root).as_posix()
         suffix = file.suffix.lower()
@@ -209,9 +212,9 @@ def _read_all(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
             if dfe_lait.is_dictionary(frame):
                 got, reason = None, "LAIT data dictionary (documentation, not data)"
             elif dfe_ees.is_ees(frame):
-                got, reason = dfe_ees.read_ees(frame, source, failures, regions)
+                got, reason = dfe_ees.read_ees(frame, source, failures, regions, notes)
             elif dfe_sfr.is_sfr(frame):
-                got, reason = dfe_sfr.read_sfr(frame, file, source, failures)
+                got, reason = dfe_sfr.read_sfr(frame, file, source, failures, notes)
             else:
                 got, reason = None, "columns match no known DfE layout (EES, SFR 2010-2017, LAIT)"
         elif suffix in (".txt", ".md", ".pdf", ".docx", ".doc"):
@@ -228,7 +231,7 @@ def _read_all(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
         f"{path}: {len(failures)} problem(s) in DfE tables; each is listed below (.failures)"
     )
     rows = pd.concat(parts, ignore_index=True) if parts else empty_rows()
-    return rows, pd.DataFrame(unread, columns=["file", "reason"]), regions
+    return rows, pd.DataFrame(unread, columns=["file", "reason"]), regions, notes
 
 
 def _choose(rows: pd.DataFrame) -> np.ndarray:
@@ -278,7 +281,9 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
         for each measure's period convention), ``value`` float (NaN when suppressed or missing,
         never 0), ``status`` ``ok``/``suppressed``/``missing``, ``source`` the file path relative
         to ``path``, ``vintage`` the release year. ``attrs``: ``unread_files`` (DataFrame
-        ``file, reason``) and ``regions`` (``{la_code: region code}`` as published).
+        ``file, reason``), ``regions`` (``{la_code: region code}`` as published) and ``notes``
+        (DataFrame ``file, note``: rows at geographic levels the Panel does not keep, years
+        taken from a path that disagree with a column name, ...).
 
     Raises
     ------
@@ -299,7 +304,7 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
     ``demandmodel.read_dfe("../shared/data/dfe")`` reads every DfE file in a few seconds.
     """
     path = Path(path)
-    rows, unread, regions = _read_all(path)
+    rows, unread, regions, notes = _read_all(path)
     rows = _harmonise_ids(rows)
     chosen = _choose(rows)
     if keep_revisions:
@@ -311,6 +316,7 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
     out = out.astype({LA_CODE: "str", NEW_LA_CODE: "str", LA_NAME: "str", MEASURE: "str"})
     out.attrs["unread_files"] = unread
     out.attrs["regions"] = regions
+    out.attrs["notes"] = pd.DataFrame(notes, columns=["file", "note"])
     if len(unread):
         listed = "; ".join(f"{f} ({r})" for f, r in unread.head(8).itertuples(index=False))
         more = f"; and {len(unread) - 8} more" if len(unread) > 8 else ""

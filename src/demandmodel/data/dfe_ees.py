@@ -214,7 +214,11 @@ def _periods(t: pd.DataFrame, source: str, failures: Failures) -> np.ndarray:
 
 
 def read_ees(
-    frame: pd.DataFrame, source: str, failures: Failures, regions: dict[str, str]
+    frame: pd.DataFrame,
+    source: str,
+    failures: Failures,
+    regions: dict[str, str],
+    notes: list[tuple[str, str]],
 ) -> tuple[pd.DataFrame | None, str]:
     """Panel rows (plus ``priority``) of one EES table, or ``(None, reason)``."""
     t = frame.copy()
@@ -225,6 +229,9 @@ def read_ees(
     if len(failures) > n_bad:
         return None, "bad identity columns (see the error)"
     valid = keep & (period > 0)
+    other = _norm(t["geographic_level"])[~keep & (period > 0)]
+    for level, count in other.value_counts().items():
+        notes.append((source, f"{count} row(s) at geographic level {level!r} not kept"))
     if not valid.any():
         return None, "no National, Regional or Local authority rows"
     vintage = int(period[valid].max())

@@ -153,7 +153,11 @@ def _column_year(columns: list[str]) -> int | None:
 
 
 def read_sfr(
-    frame: pd.DataFrame, file: Path, source: str, failures: Failures
+    frame: pd.DataFrame,
+    file: Path,
+    source: str,
+    failures: Failures,
+    notes: list[tuple[str, str]],
 ) -> tuple[pd.DataFrame | None, str]:
     """Panel rows (plus ``priority``) of one SFR table, or ``(None, reason)``."""
     cols = [str(c).strip() for c in frame.columns]
@@ -166,7 +170,12 @@ def read_sfr(
     mapped = [(c, m) for c in cols if (m := measure_of(c)) is not None]
     if not mapped:
         return None, "SFR table with no column the reader maps (e.g. care leavers, missing, health)"
-    year = _path_year(file) or _column_year(cols)
+    path_year, column_year = _path_year(file), _column_year(cols)
+    year = path_year or column_year
+    if path_year and column_year and path_year != column_year:
+        notes.append(
+            (source, f"columns name {column_year} but the path says {path_year}: {path_year} used")
+        )
     if year is None:
         failures.add(
             file=source,
@@ -174,9 +183,17 @@ def read_sfr(
             message="cannot tell the year: put it in the file or folder name (e.g. 2014/SFR36_CLA2014.csv)",
         )
         return None, "no year"
-    level = t[lev_col].astype(str).str.strip().str.lower().map(_LEVELS).fillna("")
+    raw_level = t[lev_col].astype(str).str.strip().str.lower()
+    level = raw_level.map(_LEVELS).fillna("")
     code = t[code_col].astype(str).str.strip()
     name = t[name_col].astype(str).str.strip()
+    # A blank level with an LA code is an LA (2017 left Isles of Scilly's geog_l empty).
+    blank_la = (raw_level == "") & code.str.fullmatch(r"\d{3}") & (name.str.lower() != "england")
+    level = level.mask(blank_la, "l")
+    has_content = (t.astype(str).apply(lambda col: col.str.strip()) != "").any(axis=1)
+    dropped = raw_level[(level == "") & has_content]
+    for lev, count in dropped.value_counts().items():
+        notes.append((source, f"{count} row(s) at geographic level {lev!r} not kept"))
     new_col = lower.get("new_geog_code")
     new = t[new_col].astype(str).str.strip() if new_col else pd.Series("", index=t.index)
     n = len(t)
