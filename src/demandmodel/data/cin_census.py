@@ -264,7 +264,7 @@ SPECS: Final[dict[str, list[_Spec]]] = {
     ],
     "ChildProtectionPlans": [
         ("CINdetailsID", _D, "text", True, None),
-        ("CPPID", "_plan", "text", True, None),
+        ("CPPID", "_plan", "text", False, None),
         ("CPPstartDate", START, "date", True, None),
         ("CPPendDate", END, "date", False, None),
         ("InitialCategoryOfAbuse", "initial_category", "code", False, ABUSE_CATEGORIES),
@@ -306,7 +306,7 @@ UNIQUE: Final[dict[str, list[tuple[str, ...]]]] = {
     "Assessments": [(_D, START)],
     "CINplanDates": [(_D, START)],
     "Section47": [(_D, START)],
-    "ChildProtectionPlans": [(_D, START), (_D, "_plan")],
+    "ChildProtectionPlans": [(_D, START)],
     "Reviews": [(_D, "_plan", "review_date")],
 }
 """Keys (besides collection and child) that identify a record within one collection."""
@@ -422,6 +422,11 @@ def _s(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return str(value.date())
     return str(value)
+
+
+def _strings(values: Sequence[Any], index: Any) -> pd.Series:
+    """Text values as the string dtype pandas infers (``str`` in pandas 3), missing as NaN."""
+    return pd.Series(values, index=index, dtype=object).infer_objects()
 
 
 def _cell(t: pd.DataFrame, i: Any, col: str) -> Any:
@@ -802,7 +807,11 @@ def _convert(
 def _typed(df: pd.DataFrame, table: str, ctx: _Ctx) -> pd.DataFrame:
     """Converted columns (output names), the bookkeeping columns and ``_drop``."""
     out = df[_META].copy()
-    out[CHILD] = [v.strip() if isinstance(v, str) and v.strip() else None for v in df["LAchildID"]]
+    out[CHILD] = pd.Series(
+        [v.strip() if isinstance(v, str) and v.strip() else None for v in df["LAchildID"]],
+        index=df.index,
+        dtype=object,
+    )
     dropped = [False] * len(df)
     for i, (child, file, row) in enumerate(zip(out[CHILD], df["_file"], df["_row"], strict=True)):
         if child is None and (table == "ChildIdentifiers" or isinstance(row, int)):
@@ -815,7 +824,7 @@ def _typed(df: pd.DataFrame, table: str, ctx: _Ctx) -> pd.DataFrame:
         if kind in _DTYPES:
             out[name] = pd.Series(values, index=df.index, dtype=object).astype(_DTYPES[kind])
         else:
-            out[name] = pd.Series(values, index=df.index, dtype="str")
+            out[name] = _strings(values, df.index)
     out["_drop"] = pd.Series(dropped, index=df.index, dtype=bool)
     return out
 
@@ -946,7 +955,7 @@ def _out(t: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         [r.year if isinstance(r, dt.date) else None for r in t["_ref"]], dtype="Int64"
     )
     for col in (CHILD, LA_CODE):
-        frame[col] = pd.Series([v if isinstance(v, str) else None for v in frame[col]], dtype="str")
+        frame[col] = _strings([v if isinstance(v, str) else None for v in frame[col]], frame.index)
     return frame[[*columns, COLLECTION_YEAR, SOURCE_FILE]].reset_index(drop=True)
 
 
@@ -1118,7 +1127,7 @@ def _build(colls: list[_Collection], ctx: _Ctx) -> CINCensus:
             SOURCE_FILE: [c.label for c in colls],
             COLLECTION_YEAR: pd.array([c.reference_date.year if c.reference_date else None for c in colls], dtype="Int64"),
             "reference_date": pd.Series([c.reference_date for c in colls], dtype=object).astype("datetime64[us]"),
-            LA_CODE: pd.Series([c.la_code for c in colls], dtype="str"),
+            LA_CODE: _strings([c.la_code for c in colls], range(len(colls))),
             "children": [len(c.tables.get("ChildIdentifiers", [])) for c in colls],
         }
     )  # fmt: skip
