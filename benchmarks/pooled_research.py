@@ -20,11 +20,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _research_data import load
-
+import demandmodel
+from demandmodel.data.geography import la_lookup
 from demandmodel.errors import DemandModelError
 from demandmodel.models.base import get_model
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dfe"
+CACHE = Path("/tmp/demandmodel_pooled_research_panel.pkl")
+KEEP = ("cla_31mar", "cla_starts", "cla_ceases", "cp_31mar", "cp_starts", "cin_31mar")
+KEEP += ("cin_starts", "cin_ends", "pop_0_17")
+
+
+def load() -> pd.DataFrame:
+    """The real Panel (``read_dfe`` of shared/data/dfe), LA rows, with a ``region`` column."""
+    if CACHE.exists():
+        return pd.read_pickle(CACHE)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = demandmodel.read_dfe(DATA)
+    geo = la_lookup(panel)
+    regions = dict(zip(geo["la_code"], geo["region_name"], strict=True))
+    out = panel.loc[panel["measure"].isin(KEEP), ["la_code", "period", "measure", "value"]].copy()
+    out["region"] = out["la_code"].map(regions)
+    out = out[out["region"].notna() & (out["region"] != "")].reset_index(drop=True)
+    out.attrs = {}
+    out.to_pickle(CACHE)
+    return out
+
 
 MEASURES = ("cla_31mar", "cp_31mar", "cin_31mar")
 H = 3
@@ -132,32 +156,43 @@ def run(
     return paired(pd.concat(out, ignore_index=True), list(models))
 
 
-def tune(panel: pd.DataFrame) -> pd.DataFrame:
+def candidates(kind: str) -> dict[str, Callable[[], Any]]:
+    """The model grid (``tune``) or the chosen configurations (``holdout``)."""
+    from demandmodel.models.aggregate import AggregateSpec
     from demandmodel.models.pooled import PooledSpec
 
-    models: dict[str, Callable[[], Any]] = {"naive": lambda: get_model("naive")}
-    for phi, window, prior_df in itertools.product((0.0, 0.3, 0.5, 0.7), (5,), (2.0, 4.0, 8.0)):
-        models[f"pooled phi={phi} w={window} df={prior_df}"] = (
-            lambda phi=phi, window=window, prior_df=prior_df: PooledSpec(
-                damping=phi, window=window, prior_df=prior_df
+    models: dict[str, Callable[[], Any]] = {
+        "naive": lambda: get_model("naive"),
+        "drift": lambda: get_model("drift"),
+    }
+    if kind == "tune":
+        for phi in (0.0, 0.3, 0.5, 0.7):
+            models[f"pooled fixed phi={phi}"] = lambda phi=phi: PooledSpec(damping=phi, learn=False)
+        for window, rw in itertools.product((3, 5), (2, 3, 5)):
+            models[f"pooled learn w={window} rw={rw}"] = lambda window=window, rw=rw: PooledSpec(
+                window=window, reversion_window=rw
             )
-        )
-    res = run(models, range(2012, 2017), panel)
-    return summarise(res, ["model", "measure"])
+        for phi in (0.0, 0.5, 1.0):
+            models[f"aggregate phi={phi}"] = lambda phi=phi: AggregateSpec(damping=phi)
+    else:
+        models["pooled"] = lambda: PooledSpec()
+        models["aggregate"] = lambda: AggregateSpec()
+    return models
+
+
+def report(res: pd.DataFrame) -> None:
+    print(summarise(res, ["model", "measure"]).round(3).to_string())
+    print(summarise(res, ["model", "measure", "h"]).round(3).to_string())
+    overall = summarise(res, ["model"]).round(3).sort_values("mase")
+    print(overall.to_string())
 
 
 if __name__ == "__main__":
-    mode = sys.argv[1] if len(sys.argv) > 1 else "all"
-    panel = load()
+    mode = sys.argv[1] if len(sys.argv) > 1 else "holdout"
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 500)
-    if mode == "tune":
-        s = tune(panel)
-        print(s.round(3).to_string())
-        print(
-            s.groupby("model")[["mase", "cov80", "cov95"]]
-            .mean()
-            .round(3)
-            .sort_values("mase")
-            .to_string()
-        )
+    data = load()
+    origins = range(2012, 2017) if mode == "tune" else range(2017, 2020)
+    result = run(candidates(mode), origins, data)
+    result.to_csv(f"/tmp/demandmodel_pooled_research_{mode}.csv", index=False)
+    report(result)

@@ -159,6 +159,11 @@ def test_missing_flows_raise_insufficient_history() -> None:
     )
     with pytest.raises(demandmodel.InsufficientHistoryError, match="306"):
         AggregateSpec().fit(panel[~gap], la_code="306", measure="cla_31mar", origin=2020)
+    suppressed = panel.copy()
+    flows = (suppressed["la_code"] == "306") & (suppressed["measure"] == "cla_ceases")
+    suppressed.loc[flows, "value"] = np.nan
+    with pytest.raises(demandmodel.InsufficientHistoryError, match="306"):
+        AggregateSpec().fit(suppressed, la_code="306", measure="cla_31mar", origin=2020)
     with pytest.raises(demandmodel.InsufficientHistoryError, match="cla_31mar"):
         AggregateSpec().fit(panel, la_code="306", measure="cla_31mar", origin=2012)
 

@@ -78,31 +78,30 @@ def test_aggregate_rows_are_not_pooled() -> None:
     eng = (
         panel.groupby("period", as_index=False)["value"]
         .sum()
-        .assign(la_code="921", measure="cla_31mar")
+        .assign(la_code="970", measure="cla_31mar")
     )
+    region = eng.assign(la_code="982")
     spec = PooledSpec()
-    ctx = spec.prepare(pd.concat([panel, eng], ignore_index=True), measure="cla_31mar", origin=2021)
-    assert "921" not in ctx.codes and len(ctx.codes) == 10
+    both = pd.concat([panel, eng, region], ignore_index=True)
+    ctx = spec.prepare(both, measure="cla_31mar", origin=2021)
+    assert set(ctx.codes) == set(panel["la_code"]) and len(ctx.codes) == 10
 
 
-def test_intervals_widen_with_horizon_and_are_deterministic() -> None:
-    panel, regions = trend_panel({"North": 0.03, "South": 0.0})
-    fit = get_model("pooled", regions=regions).fit(
-        panel, la_code="310", measure="cla_31mar", origin=2021
-    )
-    fc = fit.forecast(5, n_samples=3000, rng=7)
-    q = fc.quantile([0.025, 0.1, 0.9, 0.975])[:, :, 0]
-    assert np.all(np.diff(q[3] - q[0]) > 0) and np.all(np.diff(q[2] - q[1]) > 0)
-    assert np.array_equal(fc.samples, fit.forecast(5, n_samples=3000, rng=7).samples)
-    assert not np.array_equal(fc.samples, fit.forecast(5, n_samples=3000, rng=8).samples)
-    assert (fc.samples >= 0).all() and fc.periods == (2022, 2023, 2024, 2025, 2026)
+def test_regions_recorded_by_the_reader_are_used() -> None:
+    panel, regions = trend_panel({"North": 0.06, "South": -0.04}, noise=0.05)
+    # read_dfe records each LA's region code in panel.attrs["regions"] (980-990 pseudo-codes).
+    panel.attrs["regions"] = {c: "980" if r == "North" else "990" for c, r in regions.items()}
+    ctx = PooledSpec().prepare(panel, measure="cla_31mar", origin=2021)
+    assert set(ctx.groups) == {"North East", "South West"}
+    north = ctx.trend[np.asarray(ctx.groups) == "North East"]
+    assert np.median(north) == pytest.approx(0.06, abs=0.015)
 
 
-def test_pooled_spread_is_calibrated_on_random_walks() -> None:
-    """LAs with random walks of different volatilities: pooled 80% intervals cover about 80%."""
-    rng = np.random.default_rng(3)
+def walk_panel(*, n_la: int = 120, seed: int = 3) -> pd.DataFrame:
+    """LAs following log random walks with volatilities between 3% and 15% a year."""
+    rng = np.random.default_rng(seed)
     rows = []
-    n_la, years = 120, range(2008, 2023)
+    years = range(2008, 2023)
     sigmas = rng.uniform(0.03, 0.15, n_la)
     for i in range(n_la):
         z = np.log(500) + np.cumsum(rng.normal(0, sigmas[i], len(years)))
@@ -110,11 +109,34 @@ def test_pooled_spread_is_calibrated_on_random_walks() -> None:
             {"la_code": str(300 + i), "measure": "cp_31mar", "period": t, "value": float(np.exp(v))}
             for t, v in zip(years, z, strict=True)
         ]
-    panel = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def test_intervals_widen_with_horizon_and_are_deterministic() -> None:
+    panel = walk_panel(n_la=60)
+    fit = get_model("pooled").fit(panel, la_code="310", measure="cp_31mar", origin=2022)
+    fc = fit.forecast(5, n_samples=3000, rng=7)
+    q = fc.quantile([0.025, 0.1, 0.9, 0.975])[:, :, 0]
+    assert np.all(np.diff(q[3] - q[0]) > 0) and np.all(np.diff(q[2] - q[1]) > 0)
+    assert np.array_equal(fc.samples, fit.forecast(5, n_samples=3000, rng=7).samples)
+    assert not np.array_equal(fc.samples, fit.forecast(5, n_samples=3000, rng=8).samples)
+    assert (fc.samples >= 0).all() and fc.periods == (2023, 2024, 2025, 2026, 2027)
+
+
+def test_learns_no_trend_and_no_pull_from_random_walks() -> None:
+    ctx = PooledSpec().prepare(walk_panel(), measure="cp_31mar", origin=2022)
+    assert len(ctx.slopes) >= 3
+    assert all(b < 0.35 * (h + 1) for h, b in enumerate(ctx.slopes))
+    assert all(k < 0.2 for k in ctx.pulls)
+
+
+def test_pooled_spread_is_calibrated_on_random_walks() -> None:
+    """LAs with random walks of different volatilities: pooled 80% intervals cover about 80%."""
+    panel = walk_panel()
     spec = PooledSpec(damping=0.0)
     ctx = spec.prepare(panel, measure="cp_31mar", origin=2020)
     inside = []
-    for i in range(n_la):
+    for i in range(120):
         code = str(300 + i)
         fit = spec.fit(panel, la_code=code, measure="cp_31mar", origin=2020, context=ctx)
         q = np.quantile(fit.sample(2, n_samples=1000, rng=i), [0.1, 0.9], axis=0)

@@ -60,6 +60,7 @@ import pandas as pd
 from scipy import stats
 
 from demandmodel import columns as C
+from demandmodel.data.geography import ENGLAND, REGIONS
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
 from demandmodel.models.base import FittedModel, FittedSeries, register_model
 
@@ -76,20 +77,25 @@ REGION_COLUMN = "region"
 """Optional Panel column naming each LA's region (otherwise ``regions=`` or England as one pool)."""
 
 
+_AGGREGATE_CODES = frozenset({ENGLAND, *(code for code, _, _ in REGIONS)})
+
+
 def _is_la_code(code: str) -> bool:
-    return len(code) == 3 and code.isdigit() and code != C.ENGLAND_CODE
+    """A DfE 3-digit LA code, not England's or a region's pseudo-code (970, 980-990)."""
+    return len(code) == 3 and code.isdigit() and code not in _AGGREGATE_CODES
 
 
 def wide_log(panel: pd.DataFrame, *, measure: str, origin: int) -> pd.DataFrame:
     """``log(1 + value)`` of one measure, one row per LA and one column per period ``<= origin``.
 
-    Only LA rows are kept (3-digit DfE codes other than England's); England, regional and other
-    aggregate rows would otherwise count twice in the pool.
+    Only LA rows are kept (3-digit DfE codes other than England's ``970`` and the regions'
+    ``980``-``990``, see :mod:`demandmodel.data.geography`); aggregate rows would otherwise count
+    twice in the pool.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> p = pd.DataFrame({"la_code": ["301", "301", "921"], "measure": "cp_31mar",
+    >>> p = pd.DataFrame({"la_code": ["301", "301", "970"], "measure": "cp_31mar",
     ...                   "period": [2020, 2021, 2021], "value": [0.0, 9.0, 5.0]})
     >>> wide_log(p, measure="cp_31mar", origin=2021).round(3).to_dict("index")
     {'301': {2020: 0.0, 2021: 2.303}}
@@ -114,7 +120,11 @@ def wide_log(panel: pd.DataFrame, *, measure: str, origin: int) -> pd.DataFrame:
             C.VALUE: np.log1p(pd.to_numeric(rows[C.VALUE], errors="coerce").clip(lower=0.0)),
         }
     )
-    wide = frame.pivot_table(index=C.LA_CODE, columns=C.PERIOD, values=C.VALUE, aggfunc="last")
+    wide = frame.pivot_table(
+        index=C.LA_CODE, columns=C.PERIOD, values=C.VALUE, aggfunc="last", dropna=False
+    )
+    if wide.shape[1] == 0:
+        return pd.DataFrame(index=wide.index, dtype=float)
     periods = range(int(wide.columns.min()), int(wide.columns.max()) + 1)
     return wide.reindex(columns=periods).astype(float)
 
@@ -222,6 +232,12 @@ class PoolContext:
     """Sorted standardised errors at horizons 1, 2, ... (only horizons with enough of them)."""
     growth: float
     groups: np.ndarray = field(repr=False)
+    reversion: np.ndarray = field(repr=False)
+    """Each LA's mean log level over its last ``reversion_window`` years minus its last level."""
+    slopes: tuple[float, ...] = ()
+    """Learnt multipliers of the trend at horizons 1, 2, ... (empty: ``damping`` is used)."""
+    pulls: tuple[float, ...] = ()
+    """Learnt pull toward the recent mean level at horizons 1, 2, ..."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,6 +250,20 @@ class FittedPooled(FittedSeries):
     sigma: float
     errors: tuple[np.ndarray, ...]
     growth: float
+    reversion: float = 0.0
+    slopes: tuple[float, ...] = ()
+    pulls: tuple[float, ...] = ()
+
+    def shift(self, horizon: int) -> np.ndarray:
+        """The median log change from the last level at horizons ``1 ... horizon``."""
+        n = len(self.slopes)
+        cum = _cum_damp(self.damping, max(horizon, n))
+        if not self.slopes:
+            return np.asarray(self.trend * cum[:horizon])
+        ratio = self.slopes[-1] / cum[n - 1] if cum[n - 1] > 0 else 1.0
+        b = np.array([self.slopes[k] if k < n else ratio * cum[k] for k in range(horizon)])
+        k_pull = np.array([self.pulls[min(k, n - 1)] for k in range(horizon)])
+        return np.asarray(b * self.trend + k_pull * self.reversion)
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
         steps = np.arange(1, horizon + 1)
@@ -246,7 +276,7 @@ class FittedPooled(FittedSeries):
             scale = ((k + 1) / h_max) ** self.growth if k >= h_max else 1.0
             pos = (np.arange(len(pool)) + 0.5) / len(pool)
             e[:, k] = np.interp(u[:, k], pos, pool) * scale
-        z = self.level + self.trend * _cum_damp(self.damping, horizon) + self.sigma * e
+        z = self.level + self.shift(horizon)[None, :] + self.sigma * e
         return np.asarray(np.expm1(np.minimum(z, 50.0)))
 
 
@@ -269,8 +299,14 @@ class PooledSpec:
         are extrapolated from shorter ones; with none, normal quantiles (as naive).
     center
         Remove the median pooled error (common shocks of past years are not a forecastable bias).
+    learn
+        Learn, per horizon, the trend multiplier ``b_h`` and a pull ``k_h`` toward the LA's mean
+        level over its last ``reversion_window`` years, by least squares over every LA and past
+        origin (standardised by each LA's volatility; ``0 <= b_h <= h``, ``0 <= k_h <= 1``).
+        Horizons without enough past errors use ``damping``.
     regions
-        Optional mapping ``la_code -> region``; otherwise a ``region`` column of the panel, or one
+        Optional mapping ``la_code -> region``; otherwise a ``region`` column of the panel, else
+        the regions :func:`demandmodel.read_dfe` records (``panel.attrs["regions"]``), else one
         pool for England.
     """
 
@@ -283,6 +319,8 @@ class PooledSpec:
     min_origins: int = 3
     center: bool = True
     growth_default: float = 0.5
+    learn: bool = True
+    reversion_window: int = 3
     regions: Mapping[str, str] | None = None
 
     def _groups(self, panel: pd.DataFrame, codes: pd.Index) -> np.ndarray:
@@ -291,6 +329,12 @@ class PooledSpec:
         elif REGION_COLUMN in panel.columns:
             reg = panel[[C.LA_CODE, REGION_COLUMN]].dropna().astype(str)
             lookup = dict(zip(reg[C.LA_CODE], reg[REGION_COLUMN], strict=True))
+        elif panel.attrs.get("regions"):
+            names = {code: name for code, _, name in REGIONS}
+            names["987"] = names["988"] = names["986"]  # Inner / Outer London pool with London
+            lookup = {
+                str(la): names.get(str(reg), str(reg)) for la, reg in panel.attrs["regions"].items()
+            }
         else:
             lookup = {}
         return np.array([lookup.get(str(c), "England") for c in codes], dtype=object).astype(str)
@@ -306,7 +350,7 @@ class PooledSpec:
         z = wide.to_numpy(dtype=float)
         groups = self._groups(panel, wide.index)
         trend, sigma = pooled_trends(z, groups, window=self.window, prior_df=self.prior_df)
-        errors = self._error_pools(z, groups)
+        errors, slopes, pulls = self._error_pools(z, groups)
         growth = self._growth(errors)
         observed = np.isfinite(z)
         last_idx = np.where(
@@ -325,31 +369,59 @@ class PooledSpec:
             errors=tuple(errors),
             growth=growth,
             groups=groups,
+            reversion=self._reversion(z),
+            slopes=slopes,
+            pulls=pulls,
         )
 
-    def _error_pools(self, z: np.ndarray, groups: np.ndarray) -> list[np.ndarray]:
+    def _reversion(self, z: np.ndarray) -> np.ndarray:
+        k = self.reversion_window
+        with np.errstate(invalid="ignore"):
+            recent = z[:, -k:]
+            n = np.isfinite(recent).sum(axis=1)
+            mean = np.nansum(recent, axis=1) / np.maximum(n, 1)
+        return np.where(np.isfinite(z[:, -1]) & (n > 0), mean - z[:, -1], 0.0)
+
+    def _error_pools(
+        self, z: np.ndarray, groups: np.ndarray
+    ) -> tuple[list[np.ndarray], tuple[float, ...], tuple[float, ...]]:
+        """Pooled standardised errors by horizon, and the learnt slopes and pulls."""
         n_t = z.shape[1]
-        by_h: dict[int, list[np.ndarray]] = {}  # one array of errors per past origin
+        # by horizon: one (trend, reversion, change, sigma) block per past origin
+        by_h: dict[int, list[tuple[np.ndarray, ...]]] = {}
         for j in range(1, n_t - 1):
             sub = z[:, : j + 1]
-            g, s = pooled_trends(sub, groups, window=self.window, prior_df=self.prior_df)
-            cum = _cum_damp(self.damping, n_t - 1 - j)
+            g, sd = pooled_trends(sub, groups, window=self.window, prior_df=self.prior_df)
+            x = self._reversion(sub)
             for h in range(1, n_t - j):
-                err = (z[:, j + h] - (z[:, j] + g * cum[h - 1])) / s
-                by_h.setdefault(h, []).append(err[np.isfinite(err)])
+                y = z[:, j + h] - z[:, j]
+                ok = np.isfinite(y) & np.isfinite(g) & np.isfinite(sd) & (sd > 0)
+                if ok.any():
+                    by_h.setdefault(h, []).append((g[ok], x[ok], y[ok], sd[ok]))
         pools: list[np.ndarray] = []
+        slopes: list[float] = []
+        pulls: list[float] = []
         for h in sorted(by_h):
-            years = [e for e in by_h[h] if len(e) > 0]
-            e = np.concatenate(years) if years else np.empty(0)
-            if len(e) < self.min_errors or len(years) < self.min_origins:
+            blocks = by_h[h]
+            g, x, y, sd = (np.concatenate([b[k] for b in blocks]) for k in range(4))
+            if len(y) < self.min_errors or len(blocks) < self.min_origins:
                 break
+            cum = float(_cum_damp(self.damping, h)[-1])
+            b_h, k_h = cum, 0.0
+            if self.learn and (h == 1 or len(slopes) == h - 1):
+                design = np.column_stack([g / sd, x / sd])
+                coef, *_ = np.linalg.lstsq(design, y / sd, rcond=None)
+                b_h, k_h = float(np.clip(coef[0], 0.0, h)), float(np.clip(coef[1], 0.0, 1.0))
+                slopes.append(b_h)
+                pulls.append(k_h)
+            e = (y - b_h * g - k_h * x) / sd
             if self.center:
                 e = e - np.median(e)
             pools.append(np.sort(e))
         if not pools:
             # Too little history for out-of-sample errors: normal with the LA volatility (as naive).
             pools.append(np.sort(stats.norm.ppf((np.arange(200) + 0.5) / 200)))
-        return pools
+        return pools, tuple(slopes), tuple(pulls)
 
     def _growth(self, pools: list[np.ndarray]) -> float:
         if len(pools) < 3:
@@ -403,6 +475,9 @@ class PooledSpec:
             sigma=float(ctx.sigma[i]),
             errors=ctx.errors,
             growth=ctx.growth,
+            reversion=float(ctx.reversion[i]),
+            slopes=ctx.slopes,
+            pulls=ctx.pulls,
         )
 
 
