@@ -55,6 +55,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,8 @@ def _blank(s: pd.Series) -> pd.Series:
 
 def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.DataFrame:
     column = kw.pop("column")
+    if not mask.any():
+        return frame
     for _, r in frame.loc[mask].iterrows():
         rec.problem(
             file=str(r["_file"]),
@@ -467,10 +470,11 @@ def _absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     return ep.loc[alive].reset_index(drop=True)
 
 
-def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str, dtype: str) -> pd.Series:
+def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str, dtype: Any) -> pd.Series:
     """Values of ``col`` for each episode's child: same LA first, else an LA-less row."""
     if people.empty or col not in people.columns or ep.empty:
-        return pd.Series(None, index=ep.index, dtype="object").astype(dtype)
+        empty: pd.Series = pd.Series(None, index=ep.index, dtype="object").astype(dtype)
+        return empty
     by_la = people.drop_duplicates(["_la", "CHILD"], keep="last").set_index(["_la", "CHILD"])[col]
     keys = pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]])
     out = pd.Series(by_la.reindex(keys).to_numpy(), index=ep.index).astype(dtype)
@@ -478,7 +482,8 @@ def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str, dtype: str) -> pd.
     if len(plain):
         fill = ep["CHILD"].map(plain.set_index("CHILD")[col]).astype(dtype)
         out = out.where(out.notna(), fill)
-    return out
+    result: pd.Series = out
+    return result
 
 
 def read_ssda903(

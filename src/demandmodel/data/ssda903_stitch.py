@@ -92,10 +92,21 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     exact = ep.duplicated(subset=content, keep="last")
     clash = ep.duplicated(subset=[*KEY, "_file", "_year", "start"], keep="last") & ~exact
     across = ep.duplicated(subset=[*KEY, "start"], keep="last") & ~exact & ~clash
-    keep_rows = ep.loc[~ep.duplicated(subset=[*KEY, "start"], keep="last")]
+    if not (exact | clash | across).any():
+        return _sorted(ep)
+    last = ~ep.duplicated(subset=[*KEY, "start"], keep="last")
+    involved = ep.duplicated(subset=[*KEY, "start"], keep=False)
+    keep_rows = ep.loc[last & involved]
     survivor = {
-        (r["_la"], r["CHILD"], r["start"]): f"{r['_file']} row {r['_row']}"
-        for _, r in keep_rows.iterrows()
+        (la, child, start): f"{file} row {row}"
+        for la, child, start, file, row in zip(
+            keep_rows["_la"],
+            keep_rows["CHILD"],
+            keep_rows["start"],
+            keep_rows["_file"],
+            keep_rows["_row"],
+            strict=True,
+        )
     }
     for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
         for _, r in ep.loc[mask].iterrows():
@@ -138,8 +149,8 @@ def _march31(year: pd.Series) -> pd.Series:
 def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     """Apply the stage 1 and stage 2 multi-year rules (see the module docstring)."""
     ep = _sorted(ep)
-    if ep.empty:
-        return ep
+    if ep.empty or ep["_year"].nunique() < 2:
+        return ep  # one return: nothing to stitch
     latest = ep.groupby("_la", dropna=False)["_year"].transform("max")
     n = _neighbours(ep, ["start", "_year", "RNE", *IDENTITY_COLUMNS])
     open_err = n["end"].isna() & (n["_year"] < latest)
