@@ -71,6 +71,7 @@ __all__ = [
     "SeriesModel",
     "available_models",
     "get_model",
+    "is_series_model",
     "panel_series",
     "register_model",
 ]
@@ -183,6 +184,15 @@ def usable_history(y: pd.Series, *, la_code: str, measure: str, needed: int) -> 
     return full.astype(float)
 
 
+def is_series_model(spec: object) -> bool:
+    """True when ``spec`` needs only the LA's own series of the measure (plus its context).
+
+    Such specs have ``fit_series(y, *, la_code, measure, origin, context=None)``; the batch and
+    backtest layers then skip searching the whole panel for every LA. Other specs get the panel.
+    """
+    return bool(getattr(spec, "series_only", False)) and hasattr(spec, "fit_series")
+
+
 class SeriesModel:
     """Base of per-series specs: extracts the LA's series and calls ``_fit_series``.
 
@@ -194,6 +204,7 @@ class SeriesModel:
     __slots__ = ()
     name: str
     min_history: int
+    series_only = True
 
     def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> Any:
         """Per-series models share nothing: ``None``."""
@@ -210,6 +221,18 @@ class SeriesModel:
     ) -> FittedModel:
         """Fit to the LA's series of ``measure`` up to ``origin``."""
         raw = panel_series(panel, la_code=la_code, measure=measure, origin=origin)
+        return self.fit_series(
+            raw, la_code=la_code, measure=measure, origin=origin, context=context
+        )
+
+    def fit_series(
+        self, y: pd.Series, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit to one series already extracted (``period``-indexed; later years are ignored).
+
+        The fast path of the batch and backtest layers (see :func:`is_series_model`).
+        """
+        raw = y.loc[y.index <= origin]
         y = usable_history(raw, la_code=la_code, measure=measure, needed=self.min_history)
         if int(y.index[-1]) != origin:
             raise InsufficientHistoryError(

@@ -10,7 +10,9 @@ positive and their mean is the bias-adjusted mean (``E[exp(z)]``, not ``exp(E[z]
 - **mean**: ``z[T+h] ~ N(mean(z), s_z^2 (1 + 1/n))``.
 
 Parameter uncertainty in ``s`` is drawn per path from its scaled inverse chi-square posterior
-(``s^2 = s_hat^2 df / chi2_df``), which gives the heavier (Student-t like) tails short series need.
+(``s^2 = s_hat^2 df / chi2_df``, with :data:`PRIOR_DF` extra degrees of freedom), which gives the
+heavier (Student-t like) tails short series need; log paths stay within :data:`MAX_LOG_MOVE` of
+the last level.
 ``min_sigma`` floors ``s`` (a series that never moved still has risk).
 
 Examples
@@ -55,6 +57,14 @@ def draw_sigma(s_hat: float, df: int, n: int, gen: np.random.Generator) -> np.nd
     return np.asarray(s_hat * np.sqrt(df / gen.chisquare(df, size=n)))
 
 
+PRIOR_DF = 4
+"""Pseudo-degrees of freedom added to the scale posterior: with 2-3 years of history the raw
+inverse chi-square has tails so heavy that simulated paths explode."""
+
+MAX_LOG_MOVE = 3.0
+"""Simulated log paths are kept within ``level +- MAX_LOG_MOVE`` (a factor of 20 either way)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FittedLogWalk(FittedSeries):
     """A fitted baseline on ``log(1 + y)``: level, drift, innovation scale and their uncertainty.
@@ -71,7 +81,7 @@ class FittedLogWalk(FittedSeries):
     df: int
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
-        sig = draw_sigma(self.sigma, self.df, n_samples, gen)[:, None]
+        sig = draw_sigma(self.sigma, self.df + PRIOR_DF, n_samples, gen)[:, None]
         eps = gen.standard_normal((n_samples, horizon)) * sig
         steps = np.arange(1, horizon + 1)[None, :]
         if self.kind == "mean":
@@ -79,7 +89,8 @@ class FittedLogWalk(FittedSeries):
         else:
             b = self.drift + self.drift_se * gen.standard_normal((n_samples, 1))
             z = self.level + b * steps + np.cumsum(eps, axis=1)
-        return np.asarray(np.expm1(np.minimum(z, 50.0)))
+        z = np.clip(z, self.level - MAX_LOG_MOVE, self.level + MAX_LOG_MOVE)
+        return np.asarray(np.expm1(z))
 
 
 def _log_changes(y: pd.Series) -> np.ndarray:

@@ -1,0 +1,139 @@
+"""``demandmodel forecast``: forecast published series for every LA, with fallbacks, to CSV.
+
+Examples
+--------
+>>> import argparse
+>>> from demandmodel.cli.forecast import register
+>>> parser = argparse.ArgumentParser(prog="demandmodel")
+>>> register(parser.add_subparsers())
+>>> args = parser.parse_args(["forecast", "--data", "dfe", "--origin", "2022", "--horizon", "3",
+...                           "--la", "301", "302", "--la", "303", "--out", "f.csv"])
+>>> args.la, args.measure, args.model
+(['301', '302', '303'], None, 'auto')
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from demandmodel import columns as C
+
+DEFAULT_MEASURES: tuple[str, ...] = ("cla_31mar", "cp_31mar", "cin_31mar")
+"""Measures forecast when no ``--measure`` is given."""
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def register(sub: Any) -> None:
+    """Add the ``forecast`` sub-command."""
+    p = sub.add_parser(
+        "forecast",
+        help="forecast published series (CLA, CP, CIN...) for every LA to a CSV",
+        description=(
+            "Read DfE published tables (a file or a folder), fit a model to every LA's series "
+            "of each measure using years up to --origin (later years are ignored), and write "
+            "la_code, measure, period, model, mean, q025, q10, q25, q50, q75, q90, q975 to --out. "
+            "Series too short for the model fall back to simpler ones (drift, naive); every "
+            "fallback is reported.\n\nExample:\n  demandmodel forecast --data ../shared/data/dfe "
+            "--measure cla_31mar --measure cp_31mar --origin 2022 --horizon 3 --out forecasts.csv"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--data", type=Path, required=True, help="DfE file or folder (read_dfe)")
+    p.add_argument(
+        "--measure",
+        action="append",
+        help=f"measure to forecast; repeat for several (default: {', '.join(DEFAULT_MEASURES)})",
+    )
+    p.add_argument("--origin", type=int, required=True, help="last year of data used")
+    p.add_argument("--horizon", type=int, default=3, help="years ahead (default 3)")
+    p.add_argument("--model", default="auto", help="model name (default auto)")
+    p.add_argument("--la", action="extend", nargs="+", help="LA code(s) to forecast (default: all)")
+    p.add_argument("--out", type=Path, required=True, help="output CSV")
+    p.add_argument("--n-samples", type=int, default=1000, help="simulated paths per series")
+    p.add_argument("--seed", type=int, default=2022, help="random seed (default 2022)")
+    p.add_argument("--failures", type=Path, help="also write the failure report to this CSV")
+    p.set_defaults(handler=run)
+
+
+def load_panel(path: Path) -> pd.DataFrame:
+    """Read ``path`` with :func:`demandmodel.read_dfe` (file or folder)."""
+    if not path.exists():
+        raise FileNotFoundError(f"--data {path}: no such file or folder.")
+    try:
+        from demandmodel import read_dfe
+    except ImportError:  # pragma: no cover - until the reader is exported
+        from demandmodel.data.dfe import read_dfe
+    return read_dfe(path)
+
+
+def check_measures(panel: pd.DataFrame, measures: list[str]) -> str | None:
+    """An error message when a measure is not in the panel, else ``None``."""
+    have = set(panel[C.MEASURE].astype(str).unique())
+    missing = [m for m in measures if m not in have]
+    if missing:
+        return (
+            f"measure(s) {missing} are not in the data; it has {sorted(have)[:30]}"
+            f"{' ...' if len(have) > 30 else ''}."
+        )
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the forecast and write the CSV."""
+    from demandmodel.batch import forecast_panel
+    from demandmodel.errors import DemandModelError
+    from demandmodel.models.base import get_model
+
+    if args.horizon < 1 or args.n_samples < 1:
+        print("demandmodel: error: --horizon and --n-samples must be >= 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        get_model(args.model)
+    except DemandModelError as err:
+        print(f"demandmodel: error: --model: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    measures = list(args.measure or DEFAULT_MEASURES)
+    panel = load_panel(args.data)
+    problem = check_measures(panel, measures)
+    if problem:
+        print(f"demandmodel: error: --measure: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    fc, failures = forecast_panel(
+        panel,
+        measures=measures,
+        origin=args.origin,
+        horizon=args.horizon,
+        la_codes=args.la,
+        model=args.model,
+        n_samples=args.n_samples,
+        rng=args.seed,
+    )
+    frame = fc.to_frame()
+    used = list(fc.metadata.get("models_used", []))
+    if len(used) == len(fc.series):
+        frame[C.MODEL] = [used[k] for k in range(len(used))] * len(fc.periods)
+    frame = frame[list(C.FORECAST_COLUMNS)]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(args.out, index=False)
+    if args.failures:
+        failures.to_csv(args.failures, index=False)
+    n_fallback = int((failures["used_instead"] != "").sum()) if len(failures) else 0
+    n_dropped = len(failures.loc[failures["used_instead"] == ""]) if len(failures) else 0
+    print(
+        f"demandmodel forecast: {len(fc.series)} series x {len(fc.periods)} years "
+        f"({args.origin + 1}-{args.origin + args.horizon}) written to {args.out}"
+    )
+    if len(failures):
+        print(
+            f"  {n_fallback} series used a fallback model; {n_dropped} failed fit(s) left a "
+            "series without a forecast"
+            + (f" (report: {args.failures})" if args.failures else " (use --failures PATH)"),
+            file=sys.stderr,
+        )
+    return EXIT_OK

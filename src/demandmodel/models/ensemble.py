@@ -1,0 +1,385 @@
+"""Ensembles, conformal calibration of intervals, and the ``auto`` model.
+
+- :class:`EnsembleSpec`: fits several member models and combines their sample paths path by path
+  (median or mean across members). Members are sampled with common random numbers (the same seed),
+  so combining keeps the spread of the paths instead of averaging it away.
+- :class:`CalibratedSpec`: wraps a model and rescales the log-scale spread of its paths around
+  their median, per horizon, by a factor estimated from a rolling-origin backtest of that model on
+  the data *before* the origin (all LAs of the measure, origins ``origin - window ... origin - 1``,
+  only forecasts whose actual is ``<= origin``): no peeking. Two factors per horizon make the 80%
+  and 95% intervals of those past forecasts cover 80% and 95% (see :func:`rescale`).
+- ``auto``: the project's default (:data:`AUTO_BASE`, calibrated), chosen by backtests at origins
+  up to 2016 (see ``docs/backtest-results.md``); other models plug in by name through the registry.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from demandmodel.models.ensemble import CalibratedSpec, EnsembleSpec
+>>> rng = np.random.default_rng(0)
+>>> panel = pd.DataFrame({
+...     "la_code": np.repeat([f"{i}" for i in range(301, 311)], 12), "measure": "cp_31mar",
+...     "period": np.tile(np.arange(2011, 2023), 10),
+...     "value": np.exp(5 + np.cumsum(rng.normal(0, 0.1, 120))).round()})
+>>> ens = EnsembleSpec(members=("naive", "drift"))
+>>> fc = ens.fit(panel, la_code="301", measure="cp_31mar", origin=2022).forecast(2, rng=1)
+>>> fc.model
+'ensemble'
+>>> cal = CalibratedSpec(base="naive", horizon=2)
+>>> ctx = cal.prepare(panel, measure="cp_31mar", origin=2022)
+>>> sorted(ctx.factors)
+[1, 2]
+>>> fit = cal.fit(panel, la_code="301", measure="cp_31mar", origin=2022, context=ctx)
+>>> bool((fit.sample(2, n_samples=100, rng=1) >= 0).all())
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandmodel import columns as C
+from demandmodel.errors import DemandModelError, ModelFitError
+from demandmodel.models.base import (
+    FittedModel,
+    FittedSeries,
+    ModelSpec,
+    get_model,
+    is_series_model,
+    register_model,
+)
+
+__all__ = ["AUTO_BASE", "CalibratedSpec", "Calibration", "EnsembleSpec", "auto_spec"]
+
+
+def _fit_any(
+    spec: Any, panel_or_series: Any, *, la_code: str, measure: str, origin: int, context: Any
+) -> FittedModel:
+    if isinstance(panel_or_series, pd.Series):
+        return spec.fit_series(  # type: ignore[no-any-return]
+            panel_or_series, la_code=la_code, measure=measure, origin=origin, context=context
+        )
+    return spec.fit(  # type: ignore[no-any-return]
+        panel_or_series, la_code=la_code, measure=measure, origin=origin, context=context
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FittedEnsemble(FittedSeries):
+    """Fitted members; paths combined path by path."""
+
+    members: tuple[Any, ...]
+    combine: str
+
+    def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
+        seed = int(gen.integers(2**63))
+        paths = [
+            m.sample(horizon, n_samples=n_samples, rng=np.random.default_rng(seed))
+            for m in self.members
+        ]
+        stack = np.log1p(np.stack(paths))
+        z = np.median(stack, axis=0) if self.combine == "median" else np.mean(stack, axis=0)
+        return np.asarray(np.expm1(z))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnsembleSpec:
+    """Combine member models' sample paths (on the log scale) by median or mean.
+
+    Parameters
+    ----------
+    members
+        Registered model names or specs.
+    combine
+        ``"median"`` or ``"mean"`` across members, path by path.
+    name
+        Registry label of the ensemble.
+    """
+
+    members: tuple[Any, ...] = ("naive", "drift", "theta")
+    combine: str = "median"
+    name: str = "ensemble"
+
+    @property
+    def min_history(self) -> int:
+        """The smallest history any member accepts."""
+        return min(get_model(m).min_history for m in self.members)
+
+    @property
+    def series_only(self) -> bool:
+        """True when every member needs only the LA's own series."""
+        return all(is_series_model(get_model(m)) for m in self.members)
+
+    def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> Any:
+        """The members' contexts, in order."""
+        return tuple(
+            get_model(m).prepare(panel, measure=measure, origin=origin) for m in self.members
+        )
+
+    def _fit(
+        self, data: Any, *, la_code: str, measure: str, origin: int, context: Any
+    ) -> FittedModel:
+        if self.combine not in ("median", "mean"):
+            raise DemandModelError(f"combine must be 'median' or 'mean'; got {self.combine!r}.")
+        ctxs = context if context is not None else (None,) * len(self.members)
+        fitted: list[Any] = []
+        errors: list[str] = []
+        for m, ctx in zip(self.members, ctxs, strict=True):
+            try:
+                fitted.append(
+                    _fit_any(
+                        get_model(m),
+                        data,
+                        la_code=la_code,
+                        measure=measure,
+                        origin=origin,
+                        context=ctx,
+                    )
+                )
+            except DemandModelError as err:
+                errors.append(str(err))
+        if not fitted:
+            raise ModelFitError(
+                f"LA {la_code}, measure {measure}: no member of the ensemble could be fitted "
+                f"({'; '.join(errors)})."
+            )
+        return FittedEnsemble(
+            model_name=self.name,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            history=fitted[0].history,
+            members=tuple(fitted),
+            combine=self.combine,
+        )
+
+    def fit(
+        self, panel: pd.DataFrame, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit every member (members that cannot fit the series are left out)."""
+        return self._fit(panel, la_code=la_code, measure=measure, origin=origin, context=context)
+
+    def fit_series(
+        self, y: pd.Series, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit every member to one extracted series."""
+        return self._fit(y, la_code=la_code, measure=measure, origin=origin, context=context)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Calibration:
+    """The pool context of :class:`CalibratedSpec`: base context and per-horizon factors."""
+
+    base_context: Any
+    factors: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    n: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FittedCalibrated(FittedSeries):
+    """A fitted base model whose log-scale spread is multiplied by a factor per horizon."""
+
+    base: Any
+    factors: Mapping[int, tuple[float, float]]
+
+    def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
+        paths = self.base.sample(horizon, n_samples=n_samples, rng=gen)
+        z = np.log1p(paths)
+        med = np.median(z, axis=0, keepdims=True)
+        ident = (1.0, 1.0)
+        last = self.factors[max(self.factors)] if self.factors else ident
+        f = np.array([self.factors.get(h, last) for h in range(1, horizon + 1)])
+        return np.asarray(np.expm1(med + rescale(z - med, z, f[:, 0], f[:, 1])))
+
+
+def rescale(dev: np.ndarray, z: np.ndarray, f80: np.ndarray, f95: np.ndarray) -> np.ndarray:
+    """Map deviations from the median so the 80% / 95% half-widths grow by ``f80`` / ``f95``.
+
+    Piecewise linear in ``|dev|`` (monotone): ``|dev| <= w80`` is multiplied by ``f80``; beyond,
+    the slope takes the 95% half-width ``w95`` to ``f95 * w95``. Half-widths are those of ``z``
+    (``(z90 - z10) / 2`` and ``(z975 - z025) / 2``), per column.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.random.default_rng(0).normal(size=(20000, 1))
+    >>> d = rescale(z - np.median(z), z, np.array([2.0]), np.array([2.0]))
+    >>> round(float(np.std(d) / np.std(z)), 1)
+    2.0
+    """
+    qs = np.quantile(z, [0.025, 0.1, 0.9, 0.975], axis=0)
+    w80 = np.maximum((qs[2] - qs[1]) / 2, 1e-9)
+    w95 = np.maximum((qs[3] - qs[0]) / 2, w80 * (1 + 1e-6))
+    slope = np.maximum((f95 * w95 - f80 * w80) / (w95 - w80), 0.1 * f80)
+    a = np.abs(dev)
+    inner = a * f80
+    outer = w80 * f80 + (a - w80) * slope
+    return np.asarray(np.sign(dev) * np.where(a <= w80, inner, outer))
+
+
+def calibration_factors(
+    rows: pd.DataFrame, *, min_rows: int = 20, bounds: tuple[float, float] = (0.5, 4.0)
+) -> tuple[dict[int, tuple[float, float]], dict[int, int]]:
+    """Per-horizon factors ``(f80, f95)`` making past 80% / 95% intervals cover 80% / 95%.
+
+    On the log scale (``z = log(1 + .)``), for each past forecast ``u80 = |z - z50| /
+    ((z90 - z10) / 2)`` and ``u95 = |z - z50| / ((z975 - z025) / 2)``; ``f80`` is the 80th
+    percentile of ``u80`` and ``f95`` the 95th percentile of ``u95``, clipped to ``bounds``.
+    Horizons with fewer than ``min_rows`` forecasts reuse the previous horizon's factors (no
+    change for the first).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"horizon": [1] * 40, "actual": [110.0, 90.0] * 20, "q50": 100.0,
+    ...     "q10": 95.0, "q90": 105.0, "q025": 90.0, "q975": 110.0})
+    >>> f, n = calibration_factors(rows)
+    >>> bool(f[1][0] > 1.5), bool(0.9 < f[1][1] < 1.1), n[1]
+    (True, True, 40)
+    """
+    factors: dict[int, tuple[float, float]] = {}
+    counts: dict[int, int] = {}
+    prev = (1.0, 1.0)
+    for h in sorted(int(x) for x in rows["horizon"].unique()):
+        g = rows.loc[rows["horizon"] == h]
+        z = np.log1p(g["actual"].to_numpy(dtype=float).clip(0))
+        zq = {
+            k: np.log1p(g[k].to_numpy(dtype=float).clip(0))
+            for k in ("q025", "q10", "q50", "q90", "q975")
+        }
+        dev = np.abs(z - zq["q50"])
+        w80 = np.maximum((zq["q90"] - zq["q10"]) / 2, 1e-9)
+        w95 = np.maximum((zq["q975"] - zq["q025"]) / 2, 1e-9)
+        counts[h] = len(g)
+        if len(g) < min_rows:
+            factors[h] = prev
+            continue
+        f80 = float(np.clip(np.quantile(dev / w80, 0.8), *bounds))
+        f95 = float(np.clip(np.quantile(dev / w95, 0.95), *bounds))
+        prev = (f80, f95)
+        factors[h] = prev
+    return factors, counts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CalibratedSpec:
+    """A model with intervals widened (or narrowed) by conformal factors from past origins.
+
+    Parameters
+    ----------
+    base
+        The model whose paths are rescaled (name or spec).
+    horizon
+        Horizons for which factors are estimated (later horizons reuse the last factor).
+    window
+        How many past origins (``origin - window ... origin - 1``) the factors use.
+    n_samples
+        Paths per past forecast when estimating the factors.
+    name
+        Registry label (``auto`` registers a calibrated spec under ``"auto"``).
+    """
+
+    base: Any = "naive"
+    horizon: int = 5
+    window: int = 6
+    n_samples: int = 200
+    name: str = "calibrated"
+
+    @property
+    def min_history(self) -> int:
+        """As the base model."""
+        return int(get_model(self.base).min_history)
+
+    @property
+    def series_only(self) -> bool:
+        """As the base model."""
+        return is_series_model(get_model(self.base))
+
+    def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> Calibration:
+        """Backtest the base model on data up to ``origin`` and estimate the factors."""
+        from demandmodel.backtest import forecast_rows
+        from demandmodel.batch import series_by_la
+
+        base = get_model(self.base)
+        cut = panel.loc[pd.to_numeric(panel[C.PERIOD]) <= origin]
+        full = series_by_la(cut, measure)
+        frames = [
+            forecast_rows(
+                base,
+                cut,
+                measure=measure,
+                origin=o,
+                horizon=min(self.horizon, origin - o),
+                n_samples=self.n_samples,
+                rng=o,
+                series=full,
+            )
+            for o in range(origin - self.window, origin)
+        ]
+        frames = [f for f in frames if len(f)]
+        rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        factors, counts = calibration_factors(rows) if len(rows) else ({}, {})
+        return Calibration(
+            base_context=base.prepare(panel, measure=measure, origin=origin),
+            factors=factors,
+            n=counts,
+        )
+
+    def _fit(
+        self, data: Any, *, la_code: str, measure: str, origin: int, context: Any
+    ) -> FittedModel:
+        if not isinstance(context, Calibration):
+            src = data if isinstance(data, pd.DataFrame) else None
+            if src is None:
+                raise DemandModelError(
+                    "CalibratedSpec.fit_series needs the context from prepare(panel, ...)."
+                )
+            context = self.prepare(src, measure=measure, origin=origin)
+        fitted = _fit_any(
+            get_model(self.base),
+            data,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            context=context.base_context,
+        )
+        return FittedCalibrated(
+            model_name=self.name,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            history=fitted.history,
+            base=fitted,
+            factors=dict(context.factors),
+        )
+
+    def fit(
+        self, panel: pd.DataFrame, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit the base model; without a context the factors are estimated first."""
+        return self._fit(panel, la_code=la_code, measure=measure, origin=origin, context=context)
+
+    def fit_series(
+        self, y: pd.Series, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit the base model to one series, using the factors in ``context``."""
+        return self._fit(y, la_code=la_code, measure=measure, origin=origin, context=context)
+
+
+AUTO_BASE: tuple[str, ...] = ("naive",)
+"""Members of the ``auto`` model (median ensemble when several), chosen by backtests <= 2016."""
+
+
+def auto_spec(**params: Any) -> ModelSpec:
+    """The ``auto`` model: :data:`AUTO_BASE`, conformally calibrated."""
+    base: Any = AUTO_BASE[0] if len(AUTO_BASE) == 1 else EnsembleSpec(members=AUTO_BASE)
+    return CalibratedSpec(base=base, name="auto", **params)
+
+
+register_model("ensemble", EnsembleSpec)
+register_model("calibrated", CalibratedSpec)
+register_model("auto", auto_spec)

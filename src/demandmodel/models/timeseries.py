@@ -1,0 +1,255 @@
+"""Thin adapters over statsmodels: ETS, small ARIMA, local level/trend and Theta, on log counts.
+
+Each model is fitted to ``z = log(1 + y)`` and simulated there; samples are back-transformed with
+``exp(z) - 1`` and clipped at zero, so the sample mean is the bias-adjusted mean and counts stay
+non-negative. The model spaces are deliberately small (DESIGN 4.1):
+
+- ``ets``: ETS(A,N,N) or ETS(A,Ad,N), whichever has the lower AICc (``ETSModel``);
+- ``arima``: ARIMA(p,1,q) with p, q in {0, 1}, lowest AICc (``SARIMAX``);
+- ``local``: local level or local linear trend, lowest AIC (``UnobservedComponents``);
+- ``theta``: the Theta method (``ThetaModel``), paths drawn from its predictive normal.
+
+Paths come from each fitted model's own simulation (``simulate(anchor="end")``); parameter
+uncertainty is not included, so intervals are narrow on short series: calibrate them with
+:class:`demandmodel.models.ensemble.CalibratedSpec`. Fitting failures become
+:class:`~demandmodel.ModelFitError` naming the LA and measure.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from demandmodel.models.timeseries import EtsSpec
+>>> panel = pd.DataFrame({"la_code": "301", "measure": "cla_31mar", "period": range(2013, 2023),
+...                       "value": [300.0, 310, 322, 330, 345, 350, 366, 372, 380, 395]})
+>>> fit = EtsSpec().fit(panel, la_code="301", measure="cla_31mar", origin=2022)
+>>> fc = fit.forecast(3, n_samples=500, rng=1)
+>>> bool(fc.quantile(0.5)[0, 0] > 380), bool((fc.samples >= 0).all())
+(True, True)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandmodel.errors import ModelFitError
+from demandmodel.models.base import FittedModel, FittedSeries, SeriesModel, register_model
+
+__all__ = ["ArimaSpec", "EtsSpec", "FittedStatsmodels", "LocalSpec", "ThetaSpec"]
+
+_Z_CAP = 50.0  # exp(50) is far beyond any count; guards against explosive simulated paths
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FittedStatsmodels(FittedSeries):
+    """A statsmodels results object fitted on ``log(1 + y)``, plus which variant was chosen."""
+
+    results: Any
+    variant: str
+
+    def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                z = _simulate(self.results, horizon, n_samples, gen)
+        except Exception as err:  # statsmodels raises many types
+            raise ModelFitError(
+                f"LA {self.la_code}, measure {self.measure}: simulating {self.variant} failed "
+                f"({err}); use a simpler model (e.g. 'naive')."
+            ) from err
+        return np.asarray(np.expm1(np.clip(z, -_Z_CAP, _Z_CAP)))
+
+
+def _simulate(results: Any, horizon: int, n: int, gen: np.random.Generator) -> np.ndarray:
+    """Simulated log-scale paths ``(n, horizon)`` from a fitted statsmodels results object."""
+    from statsmodels.tsa.forecasting.theta import ThetaModelResults
+
+    if isinstance(results, ThetaModelResults):
+        mean = np.asarray(results.forecast(horizon), dtype=float)
+        pi = np.asarray(results.prediction_intervals(horizon, alpha=0.2), dtype=float)
+        sd = np.maximum((pi[:, 1] - pi[:, 0]) / (2 * 1.2815515655446004), 1e-6)
+        return np.asarray(mean[None, :] + sd[None, :] * gen.standard_normal((n, horizon)))
+    from statsmodels.tsa.exponential_smoothing.ets import ETSResults
+
+    if isinstance(results, ETSResults):
+        sim = results.simulate(horizon, anchor="end", repetitions=n, rng=gen)
+    else:
+        sim = results.simulate(horizon, anchor="end", repetitions=n, rng=gen)
+    arr = np.asarray(sim, dtype=float).reshape(horizon, n)
+    return np.asarray(arr.T)
+
+
+def _fit_best(
+    candidates: dict[str, Callable[[], Any]],
+    *,
+    criterion: str,
+    la_code: str,
+    measure: str,
+    model: str,
+) -> tuple[str, Any]:
+    """Fit every candidate; return the (name, results) with the lowest information criterion."""
+    best: tuple[float, str, Any] | None = None
+    errors: list[str] = []
+    for name, make in candidates.items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = make()
+            score = float(getattr(res, criterion))
+        except Exception as err:  # statsmodels raises many types
+            errors.append(f"{name}: {err}")
+            continue
+        if not np.isfinite(score):
+            score = np.inf
+        if best is None or score < best[0]:
+            best = (score, name, res)
+    if best is None:
+        raise ModelFitError(
+            f"LA {la_code}, measure {measure}: every {model} variant failed to fit "
+            f"({'; '.join(errors)}); use a simpler model (e.g. 'naive')."
+        )
+    return best[1], best[2]
+
+
+def _log_series(y: pd.Series) -> pd.Series:
+    # A RangeIndex keeps statsmodels from warning about an unsupported integer index.
+    return pd.Series(np.log1p(y.to_numpy(dtype=float).clip(0.0)))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EtsSpec(SeriesModel):
+    """ETS(A,N,N) or ETS(A,Ad,N) on log counts, chosen by AICc.
+
+    Parameters
+    ----------
+    damped
+        Also consider the damped additive trend ETS(A,Ad,N).
+    """
+
+    name: str = "ets"
+    min_history: int = 5
+    damped: bool = True
+
+    def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        z = _log_series(y)
+        cands: dict[str, Callable[[], Any]] = {
+            "ETS(A,N,N)": lambda: ETSModel(z, error="add").fit(disp=False),
+        }
+        if self.damped and len(z) >= 6:
+            cands["ETS(A,Ad,N)"] = lambda: ETSModel(
+                z, error="add", trend="add", damped_trend=True
+            ).fit(disp=False)
+        variant, res = _fit_best(
+            cands, criterion="aicc", la_code=la_code, measure=measure, model=self.name
+        )
+        return FittedStatsmodels(
+            model_name=self.name,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            history=y,
+            results=res,
+            variant=variant,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArimaSpec(SeriesModel):
+    """ARIMA(p,1,q), p and q in {0, 1}, on log counts, chosen by AICc (from (0,1,0) to (1,1,1))."""
+
+    name: str = "arima"
+    min_history: int = 5
+
+    def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        z = _log_series(y)
+        orders = [(0, 1, 0), (1, 1, 0), (0, 1, 1)]
+        if len(z) >= 8:
+            orders.append((1, 1, 1))
+        def make(order: tuple[int, int, int]) -> Callable[[], Any]:
+            return lambda: SARIMAX(z, order=order).fit(disp=False)
+
+        cands = {f"ARIMA{o}": make(o) for o in orders}
+        variant, res = _fit_best(
+            cands, criterion="aicc", la_code=la_code, measure=measure, model=self.name
+        )
+        return FittedStatsmodels(
+            model_name=self.name,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            history=y,
+            results=res,
+            variant=variant,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalSpec(SeriesModel):
+    """Local level or local linear trend (``UnobservedComponents``) on log counts, by AIC."""
+
+    name: str = "local"
+    min_history: int = 5
+
+    def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+        z = _log_series(y)
+        cands: dict[str, Callable[[], Any]] = {
+            "local level": lambda: UnobservedComponents(z, level="llevel").fit(disp=False),
+            "local linear trend": lambda: UnobservedComponents(z, level="lltrend").fit(disp=False),
+        }
+        variant, res = _fit_best(
+            cands, criterion="aic", la_code=la_code, measure=measure, model=self.name
+        )
+        return FittedStatsmodels(
+            model_name=self.name,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            history=y,
+            results=res,
+            variant=variant,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThetaSpec(SeriesModel):
+    """The Theta method (``ThetaModel``, no deseasonalising) on log counts."""
+
+    name: str = "theta"
+    min_history: int = 4
+
+    def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        z = _log_series(y)
+        variant, res = _fit_best(
+            {"Theta": lambda: ThetaModel(z, period=1, deseasonalize=False).fit()},
+            criterion="sigma2",
+            la_code=la_code,
+            measure=measure,
+            model=self.name,
+        )
+        return FittedStatsmodels(
+            model_name=self.name,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            history=y,
+            results=res,
+            variant=variant,
+        )
+
+
+register_model("ets", EtsSpec)
+register_model("arima", ArimaSpec)
+register_model("local", LocalSpec)
+register_model("theta", ThetaSpec)
