@@ -18,6 +18,7 @@ from demandmodel.data.geography import la_lookup, rebase_boundaries
 from demandmodel.data.measures import measures
 from demandmodel.data.population import rate_per_10k
 from demandmodel.data.ssda903 import SSDA903Data, read_ssda903
+from demandmodel.data.workforce import Workforce, read_workforce
 from demandmodel.errors import (
     DataRepairWarning,
     DataValidationError,
@@ -46,6 +47,7 @@ __all__ = [
     "SSDA903Data",
     "ScenarioError",
     "UnreadFileWarning",
+    "Workforce",
     "__version__",
     "dfe_revisions",
     "la_lookup",
@@ -55,6 +57,7 @@ __all__ = [
     "read_cin_census",
     "read_dfe",
     "read_ssda903",
+    "read_workforce",
     "rebase_boundaries",
     "write_html_report",
     "write_workbook",
