@@ -203,3 +203,17 @@ def test_no_row_dropped_silently(panel: pd.DataFrame, every_row: pd.DataFrame) -
     adm = notes.loc[notes["file"].str.endswith("SFR34_ADM2015.csv"), "note"]
     assert adm.str.contains("2015 used").any()
     assert not notes["note"].str.contains("not kept").any(), notes
+
+
+def test_every_contract_measure_is_read(panel: pd.DataFrame) -> None:
+    contract = [
+        "cla_31mar", "cla_starts", "cla_ceases", "cla_rate", "cla_31mar_age_10_15",
+        "cla_31mar_placement_foster", "uasc_31mar", "cin_31mar", "cin_starts", "cin_ends",
+        "referrals", "rereferrals", "s47", "icpc", "cp_31mar", "cp_starts", "pop_0_17", "sw_fte",
+        "sw_agency_fte", "sw_agency_rate", "sw_vacancy_rate", "sw_turnover_rate", "sw_caseload",
+    ]  # fmt: skip
+    ok = panel.loc[panel["status"] == "ok"]
+    counts = ok.groupby("measure")["la_code"].nunique()
+    assert (counts.reindex(contract).fillna(0) >= 1).all(), counts.reindex(contract)
+    las = ok.loc[ok["la_code"] == "301", "measure"]
+    assert set(contract) <= set(las)  # Barking and Dagenham has every one

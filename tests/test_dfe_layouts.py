@@ -265,3 +265,23 @@ def test_rows_at_other_levels_are_noted_not_dropped_silently(tmp_path: Path) -> 
     assert notes["note"].tolist() == [
         "1 row(s) at geographic level 'local authority district' not kept"
     ]
+
+
+def test_la_may_not_use_england_or_region_codes(tmp_path: Path) -> None:
+    clash = BD.replace(",301,", ",990,")  # 990 is South West
+    (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{clash},5\n")
+    with pytest.raises(demandmodel.DataValidationError, match="region"):
+        demandmodel.read_dfe(tmp_path)
+
+
+def test_contract_measure_names_exist() -> None:
+    contract = {
+        "cla_31mar", "cla_starts", "cla_ceases", "cla_rate", "cla_31mar_age_10_15",
+        "cla_31mar_placement_foster", "uasc_31mar", "cin_31mar", "cin_starts", "cin_ends",
+        "referrals", "rereferrals", "s47", "icpc", "cp_31mar", "cp_starts", "pop_0_17", "sw_fte",
+        "sw_agency_fte", "sw_agency_rate", "sw_vacancy_rate", "sw_turnover_rate", "sw_caseload",
+    }  # fmt: skip
+    table = demandmodel.measures()
+    assert contract <= set(table["measure"])
+    assert table["measure"].is_unique
+    assert table[["definition", "unit", "source", "years"]].ne("").all().all()

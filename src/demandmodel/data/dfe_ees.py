@@ -181,7 +181,18 @@ def _geography(
             message="a Local authority row needs the DfE 3-digit old_la_code "
             "(joint services as '314 / 318')",
         )
-    loc_ok = loc & ok_code
+    reserved = np.isin(codes, [ENGLAND, *REGION_ONS])
+    for i in np.flatnonzero(loc & ok_code & reserved):
+        failures.add(
+            file=source,
+            row=int(i) + 1,
+            column="old_la_code",
+            value=codes[i],
+            rule="la_code",
+            message="this code is the Panel's code for England (970) or a region (980-990), "
+            "so an LA cannot use it; give the LA another code",
+        )
+    loc_ok = loc & ok_code & ~reserved
     la_code[loc_ok] = codes[loc_ok]
     new_code[loc_ok] = new.str.replace(r"\s*/\s*", "/", regex=True).to_numpy(dtype=object)[loc_ok]
     la_name[loc_ok] = name.to_numpy(dtype=object)[loc_ok]
