@@ -103,6 +103,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 """``(full-match pattern on the lower-cased column name, measure)``; ``{}`` takes the group."""
 
+_RESERVED = frozenset({ENGLAND, *REGION_NAMES})
 _LEVELS = {"national": "n", "country": "n", "england": "n", "gor": "r", "region": "r", "la": "l"}
 
 
@@ -221,14 +222,15 @@ def read_sfr(
                 )
                 continue
             la_code[i], new_code[i], la_name[i] = rc, REGION_ONS[rc], REGION_NAMES[rc]
-        elif re.fullmatch(r"\d{3}", code_arr[i]) is None:
+        elif re.fullmatch(r"\d{3}", code_arr[i]) is None or code_arr[i] in _RESERVED:
             failures.add(
                 file=source,
                 row=int(i) + 1,
                 column=code_col,
                 value=code_arr[i],
                 rule="la_code",
-                message="an LA row needs the DfE 3-digit code in geog_c",
+                message="an LA row needs the DfE 3-digit code in geog_c (not England's 970 "
+                "nor a region's 980-990)",
             )
         else:
             la_code[i], la_name[i] = code_arr[i], name_arr[i]
