@@ -10,6 +10,8 @@ Examples
 'money'
 >>> column_kind("q50", pd.Series([401.2, 399.0]))
 'float'
+>>> column_kind("period", pd.Series([2024, 2025], dtype=object)), column_kind("la", pd.Series(["301"]))
+('year', 'text')
 >>> format_value(1234567.0, "money"), format_value(2025, "year"), format_value(0.125, "percent")
 ('£1,234,567', '2025', '12.5%')
 """
@@ -51,8 +53,10 @@ def column_kind(name: Any, values: pd.Series) -> str:
     if pd.api.types.is_datetime64_any_dtype(values):
         return "date"
     if not pd.api.types.is_numeric_dtype(values):
-        return "text"
-    finite = pd.to_numeric(values, errors="coerce").dropna()
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred not in ("integer", "floating", "mixed-integer-float", "decimal"):
+            return "text"
+    finite = pd.to_numeric(values, errors="coerce").dropna().astype(float)
     if YEAR_NAMES.match(label.lower()):
         return "year"
     if MONEY_NAMES.search(label):

@@ -88,8 +88,8 @@ def _write_frame(ws: Any, frame: pd.DataFrame, *, header_row: int = 1) -> None:
             if isinstance(v, str):
                 # Text is text: a value like "=SUM(A1)" must never become a live formula.
                 cell.data_type = "s"
-            else:
-                cell.number_format = EXCEL_FORMATS[kind]
+            elif v is not None:
+                cell.number_format = EXCEL_FORMATS[kind] if kind != "text" else "General"
             if i - header_row <= 500:  # widths from the first rows are enough
                 widths[j - 1] = max(widths[j - 1], len(format_value(v, kind)))
     for j, w in enumerate(widths, start=1):
