@@ -97,7 +97,7 @@ def test_unbroken_cla_series_after_rebasing(panel: pd.DataFrame) -> None:
 def test_every_file_is_read_or_reported(
     panel: pd.DataFrame, every_row: pd.DataFrame, shared_data: Path
 ) -> None:
-    unread = panel.attrs["unread_files"]
+    unread = pd.DataFrame(panel.attrs["unread_files"])
     for folder in ("cin", "cla", "population", "workforce"):
         assert not unread["file"].str.startswith(folder + "/").any(), folder
     assert "lait/lait_long_to_2022.parquet" not in set(unread["file"])
@@ -199,7 +199,7 @@ def test_no_row_dropped_silently(panel: pd.DataFrame, every_row: pd.DataFrame) -
     ]
     assert (scilly.loc[scilly["measure"] == "cla_31mar", "period"] == 2017).all()
     assert len(scilly) > 0
-    notes = panel.attrs["notes"]
+    notes = pd.DataFrame(panel.attrs["notes"])
     adm = notes.loc[notes["file"].str.endswith("SFR34_ADM2015.csv"), "note"]
     assert adm.str.contains("2015 used").any()
     assert not notes["note"].str.contains("not kept").any(), notes

@@ -240,7 +240,11 @@ def test_unread_files_are_reported(tmp_path: Path) -> None:
     (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{BD},415\n")
     with pytest.warns(demandmodel.UnreadFileWarning, match="3 file"):
         panel = demandmodel.read_dfe(tmp_path)
-    assert sorted(panel.attrs["unread_files"]["file"]) == ["leavers.csv", "notes.txt", "other.csv"]
+    assert sorted(u["file"] for u in panel.attrs["unread_files"]) == [
+        "leavers.csv",
+        "notes.txt",
+        "other.csv",
+    ]
     assert len(panel) == 1
 
 
@@ -261,7 +265,7 @@ def test_rows_at_other_levels_are_noted_not_dropped_silently(tmp_path: Path) -> 
     (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{BD},415\n2022,{lad},3\n")
     panel = read_quiet(tmp_path)
     assert len(panel) == 1
-    notes = panel.attrs["notes"]
+    notes = pd.DataFrame(panel.attrs["notes"])
     assert notes["note"].tolist() == [
         "1 row(s) at geographic level 'local authority district' not kept"
     ]
@@ -285,3 +289,13 @@ def test_contract_measure_names_exist() -> None:
     assert contract <= set(table["measure"])
     assert table["measure"].is_unique
     assert table[["definition", "unit", "source", "years"]].ne("").all().all()
+
+
+def test_panel_survives_concat_and_repr(tmp_path: Path) -> None:
+    (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{BD},415\n2021,{BD},400\n")
+    (tmp_path / "notes.txt").write_text("about the data")
+    with pytest.warns(demandmodel.UnreadFileWarning):
+        panel = demandmodel.read_dfe(tmp_path)
+    both = pd.concat([panel.iloc[:1], panel.iloc[1:]])
+    assert len(both) == 2
+    assert "Barking and Dagenham" in repr(panel)

@@ -22,7 +22,8 @@ Leicester's 2016 CLA is LAIT's revised 596, not the 2016 SFR's first-published 6
 Files not understood
 --------------------
 Every file the reader cannot use (documentation, a table with no measure it maps, an unknown
-layout) is listed in ``panel.attrs["unread_files"]`` (columns ``file, reason``) and announced by one
+layout) is listed in ``panel.attrs["unread_files"]`` (a list of ``{"file", "reason"}`` dicts:
+``pd.DataFrame(panel.attrs["unread_files"])`` tabulates it) and announced by one
 :class:`UnreadFileWarning`. Bad cells in a recognised table raise one
 :class:`~demandmodel.DataValidationError` naming every file, row, column and value.
 
@@ -280,10 +281,11 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
         :mod:`demandmodel.data.geography`), ``period`` an int (see :func:`demandmodel.measures`
         for each measure's period convention), ``value`` float (NaN when suppressed or missing,
         never 0), ``status`` ``ok``/``suppressed``/``missing``, ``source`` the file path relative
-        to ``path``, ``vintage`` the release year. ``attrs``: ``unread_files`` (DataFrame
-        ``file, reason``), ``regions`` (``{la_code: region code}`` as published) and ``notes``
-        (DataFrame ``file, note``: rows at geographic levels the Panel does not keep, years
-        taken from a path that disagree with a column name, ...).
+        to ``path``, ``vintage`` the release year. ``attrs`` (plain Python values):
+        ``unread_files`` (list of ``{"file", "reason"}``), ``regions`` (``{la_code: region
+        code}`` as published) and ``notes`` (list of ``{"file", "note"}``: rows at geographic
+        levels the Panel does not keep, years taken from a path that disagree with a column
+        name, ...).
 
     Raises
     ------
@@ -314,9 +316,13 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
         out = rows.loc[chosen, list(PANEL_COLUMNS)]
     out = out.sort_values([LA_CODE, MEASURE, PERIOD, VINTAGE], kind="stable").reset_index(drop=True)
     out = out.astype({LA_CODE: "str", NEW_LA_CODE: "str", LA_NAME: "str", MEASURE: "str"})
-    out.attrs["unread_files"] = unread
-    out.attrs["regions"] = regions
-    out.attrs["notes"] = pd.DataFrame(notes, columns=["file", "note"])
+    # attrs hold plain Python values only: pandas compares attrs in concat and repr, and a
+    # DataFrame there would break both.
+    out.attrs["unread_files"] = [
+        {"file": f, "reason": r} for f, r in unread.itertuples(index=False)
+    ]
+    out.attrs["regions"] = dict(regions)
+    out.attrs["notes"] = [{"file": f, "note": n} for f, n in notes]
     if len(unread):
         listed = "; ".join(f"{f} ({r})" for f, r in unread.head(8).itertuples(index=False))
         more = f"; and {len(unread) - 8} more" if len(unread) > 8 else ""
