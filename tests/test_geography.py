@@ -131,6 +131,8 @@ def test_lookup_and_rebasing_on_real_data(shared_data: Path) -> None:
     assert (real["region_code"] != "").all()
     assert len(real) >= 150
     rebased = demandmodel.rebase_boundaries(panel)
+    assert rebased.attrs["regions"] == panel.attrs["regions"]
+    assert demandmodel.la_lookup(rebased).set_index("la_code").loc["839", "region_code"] == "990"
     bcp = demandmodel.panel_series(rebased, "839", "cla_31mar")
     assert set(range(2010, 2023)) <= set(bcp.dropna().index)
     # Before 2019 BCP is Bournemouth + Poole as published.

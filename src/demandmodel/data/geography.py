@@ -202,7 +202,9 @@ def rebase_boundaries(
     out = panel
     for change in changes:
         out = _apply_change(out, change)
-    return out.sort_values([LA_CODE, MEASURE, PERIOD], kind="stable").reset_index(drop=True)
+    out = out.sort_values([LA_CODE, MEASURE, PERIOD], kind="stable").reset_index(drop=True)
+    out.attrs = dict(panel.attrs)  # keep read_dfe's regions and file reports
+    return out
 
 
 _STATUS_RANK = {STATUS_OK: 0, STATUS_SUPPRESSED: 1, STATUS_MISSING: 2}
