@@ -138,3 +138,26 @@ def test_save_figure_writes_png_and_svg(tmp_path: Path) -> None:
     first = svg.read_bytes()
     P.save_figure(P.fan_chart(make_forecast()).get_figure(), tmp_path / "again.svg")
     assert (tmp_path / "again.svg").read_bytes() == first
+
+
+def test_fan_chart_with_date_periods_and_subfigures() -> None:
+    rng = np.random.default_rng(0)
+    periods = tuple(pd.date_range("2025-03-31", periods=4, freq="YE-MAR"))
+    fc = Forecast(
+        samples=100 + rng.normal(2, 5, size=(300, 4)).cumsum(axis=1),
+        periods=periods,
+        series=pd.DataFrame({"measure": ["cla_31mar"]}),
+        model="m",
+        origin=pd.Timestamp("2024-03-31"),
+        history=pd.DataFrame(
+            {"period": pd.date_range("2021-03-31", periods=4, freq="YE-MAR"), "value": 100.0}
+        ),
+    )
+    ax = fc.plot()
+    assert " by March 2028 (80% range " in ax.get_figure().get_suptitle()
+    assert "Forecast origin (March 2024)" in labels(ax)
+    fig = Figure()
+    left, _right = fig.subfigures(1, 2)
+    sub_ax = left.subplots()
+    out = P.fan_chart(fc, ax=sub_ax, title="Left")
+    assert out.get_title(loc="left").startswith("Left")

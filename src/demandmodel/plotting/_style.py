@@ -143,10 +143,16 @@ def new_figure(
 
 
 def figure_of(ax: Axes) -> Figure:
-    """The top-level figure an axes belongs to."""
-    fig = ax.get_figure(root=True)
-    if fig is None:  # pragma: no cover - axes always belong to a figure in matplotlib >= 3.8
-        raise DemandModelError("These axes belong to no figure.")
+    """The top-level figure an axes belongs to (through any subfigures; matplotlib >= 3.8)."""
+    from matplotlib.figure import Figure as _Figure
+
+    fig: Any = ax.figure
+    for _ in range(10):
+        if fig is None or isinstance(fig, _Figure):
+            break
+        fig = fig.figure
+    if not isinstance(fig, _Figure):  # pragma: no cover - axes always sit on a figure
+        raise DemandModelError("These axes belong to no figure; make them with Figure.subplots().")
     return fig
 
 
@@ -189,6 +195,22 @@ def year_axis(ax: Axes) -> None:
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}"))
+
+
+def period_label(period: Any) -> str:
+    """A period as readers write it: ``2025`` for years, ``March 2025`` for dates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> period_label(2025), period_label(pd.Timestamp("2025-03-31"))
+    ('2025', 'March 2025')
+    """
+    if hasattr(period, "strftime"):
+        return str(period.strftime("%B %Y"))
+    if isinstance(period, float) and period.is_integer():
+        return f"{period:.0f}"
+    return str(period)
 
 
 def nice_round(value: float) -> int:
@@ -246,7 +268,7 @@ def finding_title(
         else:
             verb = "projected to stay about"
     pct = f"{level * 100:.0f}%"
-    return f"{subject} {verb} {num(median)} by {period} ({pct} range {num(low)}-{num(high)})"
+    return f"{subject} {verb} {num(median)} by {period_label(period)} ({pct} range {num(low)}-{num(high)})"
 
 
 def source_note(source: str | None = None, *, synthetic: bool = False, extra: str = "") -> str:

@@ -134,7 +134,7 @@ def backtest_chart(
                 x, med = [o, *x], np.concatenate([[v], med])
                 lo, hi = np.concatenate([[v], lo]), np.concatenate([[v], hi])
             ax.fill_between(x, lo, hi, color=colour, alpha=0.18, lw=0)
-            ax.plot(x, med, color=colour, ls="--", label=f"Forecast from {o}")
+            ax.plot(x, med, color=colour, ls="--", label=f"Forecast from {S.period_label(o)}")
             if not start.empty:
                 ax.plot(
                     [o],

@@ -131,7 +131,7 @@ def caseload_chart(
             )
             title = (
                 f"Chance that caseloads exceed {thr} per social worker {verb} "
-                f"{last * 100:.0f}% by {x[-1]}"
+                f"{last * 100:.0f}% by {S.period_label(x[-1])}"
             )
         S.decorate(
             fig,

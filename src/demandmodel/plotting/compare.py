@@ -92,7 +92,7 @@ def _difference_title(diff: pd.DataFrame, baseline: str, subject: str, level: fl
         else f"{S.thousands(S.nice_round(lo))} to +{S.thousands(S.nice_round(hi))}"
     )
     return (
-        f"By {last[C.PERIOD]}, {last['scenario']} means {S.thousands(S.nice_round(abs(med)))} "
+        f"By {S.period_label(last[C.PERIOD])}, {last['scenario']} means {S.thousands(S.nice_round(abs(med)))} "
         f"{word} {subject.lower()} than {baseline} ({level * 100:.0f}% range {rng})"
     )
 

@@ -107,7 +107,7 @@ def costs_by_placement(
         if title is None:
             title = (
                 f"Placement costs projected at {_money(total.iloc[-1], scale, suffix, dec)} in "
-                f"{wide.index[-1]}, {wide.columns[0]} the largest share"
+                f"{S.period_label(wide.index[-1])}, {wide.columns[0]} the largest share"
             )
         S.decorate(
             fig,

@@ -146,7 +146,7 @@ def draw_fan(
             markerfacecolor="white",
             markeredgewidth=2,
             ls="none",
-            label=f"Forecast origin ({start[0]})",
+            label=f"Forecast origin ({S.period_label(start[0])})",
             gid="forecast-origin",
             zorder=5,
         )
@@ -156,7 +156,7 @@ def draw_fan(
             color=S.MUTED,
             ls=":",
             lw=1.2,
-            label=f"Forecast origin ({forecast.origin})",
+            label=f"Forecast origin ({S.period_label(forecast.origin)})",
             gid="forecast-origin",
         )
     return {"median": med, "origin": start, "history": hist}
@@ -183,7 +183,7 @@ def default_title(forecast: Forecast, *, level: float = 0.8, subject: str | None
 def default_source(forecast: Forecast, source: str | None, synthetic: bool | None) -> str:
     """Source note naming the data, the model, the simulations and the seed."""
     synth = bool(forecast.metadata.get("synthetic", False)) if synthetic is None else synthetic
-    bits = [f"'{forecast.model}' projection from {forecast.origin}"]
+    bits = [f"'{forecast.model}' projection from {S.period_label(forecast.origin)}"]
     bits[0] += f", {S.thousands(forecast.n_samples)} simulations"
     if forecast.seed is not None:
         bits[0] += f", seed {forecast.seed}"

@@ -170,7 +170,8 @@ def placement_mix(
             unit = "%" if share else ""
             title = (
                 f"{grow} grows most, from {S.thousands(first[grow], suffix=unit)} in "
-                f"{wide.index[0]} to {S.thousands(last[grow], suffix=unit)} in {wide.index[-1]}"
+                f"{S.period_label(wide.index[0])} to {S.thousands(last[grow], suffix=unit)} in "
+                f"{S.period_label(wide.index[-1])}"
                 + ("" if share else f"; {S.thousands(total.iloc[-1])} children in all")
             )
         S.decorate(

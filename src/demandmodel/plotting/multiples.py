@@ -56,8 +56,8 @@ def default_multiples_title(forecast: Forecast, subject: str) -> str:
         compared += 1
         rising += int(med_last[i] > 1.02 * float(h[C.VALUE].iloc[-1]))
     if not compared:
-        return f"{subject}: projections to {forecast.periods[-1]} by area"
-    return f"{subject} projected to rise in {rising} of {compared} areas by {forecast.periods[-1]}"
+        return f"{subject}: projections to {S.period_label(forecast.periods[-1])} by area"
+    return f"{subject} projected to rise in {rising} of {compared} areas by {S.period_label(forecast.periods[-1])}"
 
 
 def small_multiples(
