@@ -500,3 +500,29 @@ def test_nothing_lost(
     assert not (nxt.notna() & (ep[C.END].isna() | (ep[C.END] > nxt))).any()
     if not include_respite:
         assert not ep[C.LEGAL_STATUS].isin(["V3", "V4"]).any()
+
+
+VALID_XML = (
+    b"<?xml version='1.0' encoding='utf-8'?><EXPSSDA903><CHILD><HEADER><CHILDID>9</CHILDID><SEX>2</SEX>"
+    b"<DOB>01/02/2007</DOB><UASC/></HEADER><EPISODE><DECOM>01/05/2021</DECOM><RNE>S</RNE><LS>C2</LS>"
+    b"<PL>U1</PL><PLACE_PROVIDER>PR1</PLACE_PROVIDER><DEC>01/06/2021</DEC><REC>X1</REC></EPISODE>"
+    b"<EPISODE><DECOM>01/06/2021</DECOM><RNE>P</RNE><LS>C2</LS><PL>K2</PL><DEC/><REC/></EPISODE>"
+    b"</CHILD></EXPSSDA903>"
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(VALID_XML) - 1), st.integers(0, 255)), min_size=1, max_size=6
+    )
+)
+def test_fuzz_xml_byte_mutations(tmp_path: Path, edits: list[tuple[int, int]]) -> None:
+    data = bytearray(VALID_XML)
+    for pos, byte in edits:
+        data[pos] = byte
+    f = tmp_path / "return.xml"
+    f.write_bytes(bytes(data))
+    _read_both(f)

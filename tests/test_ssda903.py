@@ -416,3 +416,21 @@ def test_validator_fake_data_csv_and_xml(shared_data: Path) -> None:
         "sw_episodes",
         "dolo",
     } <= set(everything.other)
+
+
+def test_uasc_flag_from_header_columns(tmp_path: Path) -> None:
+    write(
+        tmp_path / "episodes.csv",
+        EP_HEAD,
+        [ep_row(c, "01/05/2021", "S", "C2", "U4", "PR1", "", "") for c in ("1", "2", "3")],
+    )
+    write(
+        tmp_path / "header.csv",
+        HD_HEAD + ",UASC,DUC",
+        [
+            "1,1,01/01/2006,WBRI,,,,1,",
+            "2,1,01/01/2006,WBRI,,,,,01/01/2024",
+            "3,1,01/01/2006,WBRI,,,,0,",
+        ],
+    )
+    assert demandmodel.read_ssda903(tmp_path).episodes[C.UASC].tolist() == [True, True, False]

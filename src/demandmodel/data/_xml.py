@@ -157,7 +157,7 @@ def parse_xml(
             "export it again from the case-management system",
             row=line,
         ) from err
-    except (ValueError, RecursionError, MemoryError) as err:
+    except (ValueError, LookupError, RecursionError, MemoryError) as err:
         raise _error(
             label, "xml_malformed", f"cannot parse the XML ({type(err).__name__}: {err})"
         ) from err

@@ -320,6 +320,9 @@ def _people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: str) ->
     for col in ("SEX", "DOB", "ETHNIC", "UPN", "DUC"):
         if col not in pp.columns:
             pp[col] = pd.Series(pd.NA, index=pp.index, dtype="string")
+    flag = pp["UASC"].fillna("") if "UASC" in pp.columns else pd.Series("", index=pp.index)
+    pp["_uasc"] = flag.astype("string").str.strip().str.upper().isin(["1", "TRUE", "Y", "YES"])
+    pp["_uasc"] = pp["_uasc"] | ~_blank(pp["DUC"])
     sex = pp["SEX"].fillna("").map(normalise_sex)
     bad_sex = sex.isna() & ~_blank(pp["SEX"])
     for _, r in pp.loc[bad_sex].iterrows():
@@ -616,6 +619,9 @@ def _assemble(
     )
     if not uasc.empty and (uasc["_la"] == "").any():
         in_uasc = in_uasc | ep["CHILD"].isin(uasc.loc[uasc["_la"] == "", "CHILD"]).to_numpy()
+    if not header.empty:
+        flagged = _lookup(header, ep, "_uasc", "boolean").fillna(False).to_numpy(dtype=bool)
+        in_uasc = np.asarray(in_uasc, dtype=bool) | flagged
     placement = ep["PLACE"].astype("string")
     category = placement.map(lambda p: categories.get(str(p), "other") if pd.notna(p) else "other")
     out = pd.DataFrame(
