@@ -176,7 +176,8 @@ def record_points(grid: pd.DatetimeIndex, record: str | Sequence[Any]) -> np.nda
 def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
     """``expm(Q dt)`` and ``integral_0^dt expm(Q s) ds`` for a stack of generators ``(..., m, m)``.
 
-    Taylor series of order 14 after scaling to norm <= 1/4, then squaring with
+    Taylor series (to a truncation error below 1e-17, at most order 14) after scaling to
+    norm <= 1/4, then squaring with
     ``P_2h = P_h P_h`` and ``G_2h = (I + P_h) G_h`` (agrees with ``scipy.linalg.expm`` to ~1e-14).
 
     Examples
@@ -195,7 +196,11 @@ def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]
     term = np.array(eye, copy=True)
     p = np.array(eye, copy=True)
     g = np.array(eye, copy=True)
-    for k in range(1, 15):
+    a_norm, terms, bound = norm / 2.0**s, 1, norm / 2.0**s
+    while bound > 1e-17 and terms < 14:
+        terms += 1
+        bound *= a_norm / terms
+    for k in range(1, terms + 1):
         term = term @ a / k
         p = p + term
         g = g + term / (k + 1)
@@ -206,31 +211,49 @@ def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]
     return p, g
 
 
-def _binomial(
-    n: np.ndarray, p: np.ndarray, logq: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Exact Binomial(n, p) draws by CDF inversion, fast when ``n p`` is small (most cells 0)."""
+def _binomial_sparse(
+    n: np.ndarray,
+    p: np.ndarray,
+    logq: np.ndarray,
+    rng: np.random.Generator,
+    p0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Binomial(n, p) draws (1-D arrays) by CDF inversion, returned sparsely as the indices
+    with a non-zero draw and the draws; fast when ``n p`` is small, as for daily moves.
+
+    ``p0`` (optional) is ``(1 - p) ** n = exp(n * logq)``, the probability of no draw, when the
+    caller keeps it up to date."""
     u = rng.random(n.shape)
-    pmf = np.exp(n * logq)
-    out = np.zeros(n.shape, dtype=np.int64)
-    idx = np.flatnonzero(u > pmf)
+    idx = np.flatnonzero(u > (np.exp(n * logq) if p0 is None else p0))
     if idx.size == 0:
-        return out
-    nn, pp = n.flat[idx].astype(float), p.flat[idx]
+        return idx, np.zeros(0, dtype=np.int64)
+    nn, pp, uu = n[idx].astype(float), p[idx], u[idx]
+    out = np.zeros(idx.size, dtype=np.int64)
     big = (pp > 0.3) | (nn * pp > 20)
     if big.any():
-        out.flat[idx[big]] = rng.binomial(nn[big].astype(np.int64), pp[big])
-        idx, nn, pp = idx[~big], nn[~big], pp[~big]
-    uu, cdf = u.flat[idx], pmf.flat[idx]
+        out[big] = rng.binomial(nn[big].astype(np.int64), pp[big])
+    live = np.flatnonzero(~big)
+    nn, pp, uu = nn[live], pp[live], uu[live]
+    cdf = np.exp(nn * logq[idx[live]])
     pm, ratio, k = cdf.copy(), pp / (1.0 - pp), 0
-    while idx.size:
+    while live.size:
         pm = pm * (nn - k) / (k + 1) * ratio
         k += 1
         cdf = cdf + pm
-        out.flat[idx] = k
+        out[live] = k
         go = (uu > cdf) & (nn > k)
-        idx, nn, pp, uu, cdf, pm, ratio = (x[go] for x in (idx, nn, pp, uu, cdf, pm, ratio))
-    return out
+        live, nn, uu, cdf, pm, ratio = (v[go] for v in (live, nn, uu, cdf, pm, ratio))
+    return idx, out
+
+
+def _binomial(
+    n: np.ndarray, p: np.ndarray, logq: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Dense version of :func:`_binomial_sparse` for arrays of any shape."""
+    out = np.zeros(n.size, dtype=np.int64)
+    idx, k = _binomial_sparse(n.reshape(-1), p.reshape(-1), logq.reshape(-1), rng)
+    out[idx] = k
+    return out.reshape(n.shape)
 
 
 def _total_row(level: str) -> pd.DataFrame:
@@ -491,14 +514,17 @@ class MarkovChain:
             raise DemandModelError(
                 "Initial stock for simulation must be whole, non-negative counts."
             )
-        x = np.tile(np.round(x0).astype(np.int64), (samples, 1))
+        # Counts (sim, state) plus a last column that accumulates children who left.
+        x = np.zeros((samples, n + 1), dtype=np.int64)
+        x[:, :n] = np.round(x0).astype(np.int64)
+        x_flat = x.reshape(-1)
         out = np.zeros((samples, len(rec), n), dtype=np.int32)
         rec_pos = {int(k): i for i, k in enumerate(rec)}
         cache = self._params_cache(fr, er, params)
         current, current_key = -1, b""
         for k in range(len(grid)):
             if k in rec_pos:
-                out[:, rec_pos[k], :] = x
+                out[:, rec_pos[k], :] = x[:, :n]
             if k == len(grid) - 1:
                 break
             if seg[k] != current:
@@ -508,30 +534,35 @@ class MarkovChain:
                 lam_cum = np.cumsum(lam, axis=1) / np.where(lam_tot > 0, lam_tot, 1.0)[:, None]
             if key != current_key:
                 current_key = key
-                moves = np.transpose(p[:, :, :n], (0, 2, 1)).copy()  # (sim, origin, dest)
-                moves[:, np.arange(n), np.arange(n)] = 0.0
+                moves = np.zeros((samples, n + 1, n + 1))  # (sim, origin, dest); left stays
+                moves[:, :n, :] = np.transpose(p[:, :, :n], (0, 2, 1))
+                moves[:, np.arange(n + 1), np.arange(n + 1)] = 0.0
                 cum = np.cumsum(moves, axis=2)
-                pmove = np.clip(cum[:, :, -1], 0.0, 1.0)
-                cum2 = cum.reshape(samples * n, n + 1)
+                pmove = np.clip(cum[:, :, -1], 0.0, 1.0).reshape(-1)
+                cum2 = cum.reshape(samples * (n + 1), n + 1)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
-            k_move = _binomial(x, pmove, logq, gen)
-            flat = np.flatnonzero(k_move)
-            if flat.size:
-                who = np.repeat(flat, k_move.flat[flat])
-                sim = who // n
+                p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
+            idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0)
+            touched = [idx]
+            if idx.size:
+                who = np.repeat(idx, k_move)
                 rows = cum2[who]
                 u = gen.random(who.size) * rows[:, -1]
-                dest = (rows < u[:, None]).sum(axis=1)
-                x -= k_move
-                x += np.bincount(sim * (n + 1) + dest, minlength=samples * (n + 1)).reshape(
-                    samples, n + 1
-                )[:, :n]
+                to = who - who % (n + 1) + (rows < u[:, None]).sum(axis=1)
+                x_flat[idx] -= k_move
+                np.add.at(x_flat, to, 1)
+                touched.append(to)
             n_in = gen.poisson(lam_tot)
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
                 rows = lam_cum[sim]
                 dest = np.minimum((rows < gen.random(sim.size)[:, None]).sum(axis=1), n - 1)
-                x += np.bincount(sim * n + dest, minlength=samples * n).reshape(samples, n)
+                to = sim * (n + 1) + dest
+                np.add.at(x_flat, to, 1)
+                touched.append(to)
+            if len(touched) > 1:
+                ch = np.concatenate(touched)
+                p0[ch] = np.exp(x_flat[ch] * logq[ch])
         series, weights = aggregation(self.states)
         paths = np.einsum("srn,gn->srg", out.astype(float), weights)
         return Forecast(

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import gammaincinv
 
 from demandmodel.errors import DemandModelError
 from demandmodel.models.states import StateSpace, add_years
@@ -226,8 +226,8 @@ def shrink(flows: pd.DataFrame, *, exposure: np.ndarray, k: float) -> pd.DataFra
     lo = np.zeros(len(out))
     hi = np.zeros(len(out))
     if pos.any():
-        lo[pos] = stats.gamma.ppf(0.025, shape[pos], scale=1.0 / rate_param[pos])
-        hi[pos] = stats.gamma.ppf(0.975, shape[pos], scale=1.0 / rate_param[pos])
+        lo[pos] = gammaincinv(shape[pos], 0.025) / rate_param[pos]
+        hi[pos] = gammaincinv(shape[pos], 0.975) / rate_param[pos]
     out["lower"] = lo
     out["upper"] = np.where(pos, hi, out["rate"])
     return out
@@ -245,7 +245,9 @@ def candidate_flows(space: StateSpace, *, ageing: str = "observed") -> pd.DataFr
     for q in range(npl):
         m = pl != q
         dest = origin[m] + (q - pl[m]) * nd
-        grp = [f"move|{a}|{b}|{c}" for a, b, c in zip(st[m], pl[m], [q] * int(m.sum()), strict=False)]
+        grp = [
+            f"move|{a}|{b}|{c}" for a, b, c in zip(st[m], pl[m], [q] * int(m.sum()), strict=False)
+        ]
         rows.append(pd.DataFrame({"kind": "move", "origin": origin[m], "dest": dest, "group": grp}))
     grp = [f"exit|{a}|{b}|{c}" for a, b, c in zip(st, pl, du, strict=False)]
     rows.append(pd.DataFrame({"kind": "exit", "origin": origin, "dest": LEFT, "group": grp}))
@@ -299,8 +301,8 @@ def entry_table(
     lo = np.zeros(len(out))
     hi = np.zeros(len(out))
     if pos.any():
-        lo[pos] = stats.gamma.ppf(0.025, counts[pos], scale=1.0 / exposure[pos])
-        hi[pos] = stats.gamma.ppf(0.975, counts[pos], scale=1.0 / exposure[pos])
+        lo[pos] = gammaincinv(counts[pos], 0.025) / exposure[pos]
+        hi[pos] = gammaincinv(counts[pos], 0.975) / exposure[pos]
     out["lower"], out["upper"] = lo, hi
     return out
 
