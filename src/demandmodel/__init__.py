@@ -12,6 +12,9 @@ True
 
 from __future__ import annotations
 
+from demandmodel.backtest import backtest as rolling_backtest
+from demandmodel.backtest import evaluate as evaluate_backtest
+from demandmodel.batch import forecast_panel
 from demandmodel.data.cin_census import CINCensus, read_cin_census
 from demandmodel.data.dfe import UnreadFileWarning, dfe_revisions, panel_series, read_dfe
 from demandmodel.data.geography import la_lookup, rebase_boundaries
@@ -30,6 +33,17 @@ from demandmodel.errors import (
     ScenarioError,
 )
 from demandmodel.forecast import Forecast
+from demandmodel.models.base import available_models, get_model, register_model
+from demandmodel.models.markov import (
+    MarkovChain,
+    MarkovFit,
+    MarkovModel,
+    RateMultiplier,
+    markov_backtest,
+    markov_backtest_summary,
+)
+from demandmodel.models.pathway import PathwayFit, PathwayModel
+from demandmodel.models.states import StateSpace
 from demandmodel.report import write_html_report, write_workbook
 
 __version__ = "0.1.0"
@@ -43,14 +57,27 @@ __all__ = [
     "FallbackWarning",
     "Forecast",
     "InsufficientHistoryError",
+    "MarkovChain",
+    "MarkovFit",
+    "MarkovModel",
     "ModelFitError",
+    "PathwayFit",
+    "PathwayModel",
+    "RateMultiplier",
     "SSDA903Data",
     "ScenarioError",
+    "StateSpace",
     "UnreadFileWarning",
     "Workforce",
     "__version__",
+    "available_models",
     "dfe_revisions",
+    "evaluate_backtest",
+    "forecast_panel",
+    "get_model",
     "la_lookup",
+    "markov_backtest",
+    "markov_backtest_summary",
     "measures",
     "panel_series",
     "rate_per_10k",
@@ -59,6 +86,8 @@ __all__ = [
     "read_ssda903",
     "read_workforce",
     "rebase_boundaries",
+    "register_model",
+    "rolling_backtest",
     "write_html_report",
     "write_workbook",
 ]
