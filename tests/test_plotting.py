@@ -161,3 +161,33 @@ def test_fan_chart_with_date_periods_and_subfigures() -> None:
     sub_ax = left.subplots()
     out = P.fan_chart(fc, ax=sub_ax, title="Left")
     assert out.get_title(loc="left").startswith("Left")
+
+
+GALLERY = (
+    "fan_chart",
+    "scenario_comparison",
+    "placement_mix",
+    "costs_by_placement",
+    "cost_bridge",
+    "sib_summary",
+    "caseload",
+    "backtest",
+    "small_multiples",
+)
+
+
+def test_gallery_is_committed_small_and_300_dpi(repo_root: Path) -> None:
+    import struct
+
+    folder = repo_root / "docs" / "gallery"
+    script = (repo_root / "docs" / "make_gallery.py").read_text(encoding="utf-8")
+    total = 0
+    for name in GALLERY:
+        assert f'"{name}")' in script, f"make_gallery.py does not draw {name}"
+        data = (folder / f"{name}.png").read_bytes()
+        total += len(data)
+        assert len(data) < 600_000, name
+        at = data.index(b"pHYs")
+        ppm_x, _ppm_y, unit = struct.unpack(">IIB", data[at + 4 : at + 13])
+        assert unit == 1 and round(ppm_x * 0.0254) == 300, name
+    assert total < 5_000_000
