@@ -412,3 +412,28 @@ def test_no_warning_without_repairs(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         census = read_cin_census(path, repair=True)
     assert census.log.empty
+
+
+def test_duplicate_child_and_csv_factor_list(tmp_path: Path) -> None:
+    twice = census_xml(
+        child_xml("C1", details_xml("2021-01-10")) + child_xml("C1", details_xml("2021-02-10"))
+    )
+    f = failures_of(write(tmp_path, "twice.xml", twice))
+    assert f[["row", "column", "rule"]].values.tolist() == [
+        ["child C1 at /Message/Children/Child[2]/ChildIdentifiers", "LAchildID", "duplicate"]
+    ]
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    write(folder, "cin.csv", "LAchildID,CINdetailsID,CINreferralDate\nQ1,1,2021-01-01\n")
+    write(
+        folder,
+        "ass.csv",
+        "LAchildID,CINdetailsID,AssessmentID,AssessmentActualStartDate\nQ1,1,1,2021-01-05\n",
+    )
+    write(
+        folder,
+        "fac.csv",
+        "LAchildID,CINdetailsID,AssessmentID,AssessmentFactor\nQ1,1,1,3a\nQ1,1,1,16A\n",
+    )
+    census = read_cin_census(folder)
+    assert census.assessments["factors"].tolist() == ["3A,16A"]

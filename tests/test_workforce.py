@@ -192,6 +192,12 @@ def test_bad_values_in_xml_all_reported(tmp_path: Path) -> None:
             "read_cin_census",
         ),
         ("o.csv", b"a,b\n1,2\n", "unknown_layout", "case_holding_fte"),
+        (
+            "n.xml",
+            b"<Message><Children><Child/></Children></Message>",
+            "not_workforce_census",
+            "CSWWWorker",
+        ),
     ],
 )
 def test_unreadable_inputs(tmp_path: Path, name: str, data: bytes, rule: str, words: str) -> None:

@@ -301,7 +301,6 @@ NOT_AFTER_REFERENCE: Final[dict[str, list[tuple[str, bool]]]] = {
 
 UNIQUE: Final[dict[str, list[tuple[str, ...]]]] = {
     "ChildIdentifiers": [()],
-    "ChildCharacteristics": [()],
     "CINdetails": [(REFERRAL_DATE,), (_D,)],
     "Assessments": [(_D, START)],
     "CINplanDates": [(_D, START)],
@@ -373,6 +372,7 @@ class _Ctx:
     failures: Failures = field(default_factory=Failures)
     log: list[dict[str, Any]] = field(default_factory=list)
     repairs: int = 0
+    fatals: int = 0
 
     def note(
         self, *, file: str, row: Any, child: Any, rule: str, action: str, before: Any = "",
@@ -399,10 +399,12 @@ class _Ctx:
 
     def fatal(self, *, file: str, rule: str, message: str, row: Any = None) -> None:
         """A problem no repair can fix (unreadable file, unknown table)."""
+        self.fatals += 1
         self.failures.add(file=file, row=row, rule=rule, message=message)
 
     def absorb(self, err: DataValidationError) -> None:
         for rec in err.failures.to_dict("records"):
+            self.fatals += 1
             self.failures.add(
                 file=str(rec["file"]),
                 row=rec["row"] if rec["row"] != "" else None,
@@ -598,8 +600,10 @@ def _read_child(el: Any, path: str, *, coll: _Collection, ctx: _Ctx) -> None:
     for j, det in enumerate(_kids(el, "CINdetails"), start=1):
         sub = f"/CINdetails[{j}]"
         values = _fields(det, CIN_FIELDS, CIN_CONTAINERS, row=loc(sub), child=cid, **kw)
-        coll.add("CINdetails", rec(sub, {**values, "CINdetailsID": str(j)}))
-        parent = {"CINdetailsID": str(j)}
+        # XML has no CINdetailsID: number them by element, unique in the file (Child 3, 2nd -> "3.2")
+        detail_id = f"{path.rsplit('[', 1)[-1].rstrip(']')}.{j}"
+        coll.add("CINdetails", rec(sub, {**values, "CINdetailsID": detail_id}))
+        parent = {"CINdetailsID": detail_id}
         for k, ass in enumerate(_kids(det, "Assessments"), start=1):
             s = f"{sub}/Assessments[{k}]"
             values = _fields(ass, TABLES["Assessments"][3:6], ("FactorsIdentifiedAtAssessment",),
@@ -1054,9 +1058,19 @@ def read_cin_census(
             f"{len(ctx.failures)} CIN census file problem(s) that no repair can fix"
         )
     census = _build(colls, ctx)
+    n, fatal = len(ctx.failures), ctx.fatals
+    if fatal == n:
+        ctx.failures.raise_if_any(
+            f"{n} problem(s) reading the CIN census files; fix the files listed"
+        )
     ctx.failures.raise_if_any(
-        f"{len(ctx.failures)} problem(s) in the CIN census input; fix them, or pass repair=True to "
-        "drop or clear the bad values and log each change"
+        f"{n} problem(s) in the CIN census input; fix them, or pass repair=True to drop or clear "
+        "the bad values and log each change"
+        + (
+            f" ({fatal} of them, unreadable or unrecognised files, no repair can fix)"
+            if fatal
+            else ""
+        )
     )
     if repair and ctx.repairs:
         warnings.warn(

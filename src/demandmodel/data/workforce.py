@@ -209,6 +209,11 @@ def _read_xml(path: Path, check: _Checker) -> Workforce:
                    "this is not a workforce (CSWW) return"
                    + ("; read it with read_cin_census" if collection == "CIN" else ""))  # fmt: skip
         check.failures.raise_if_any(f"{check.file} is not a workforce census return")
+    if not workers and not la_level:
+        check.fail("/Message", "", None, "not_workforce_census",
+                   "no <CSWWWorker> or <LALevelVacancies> elements: not a workforce census return "
+                   "(or an empty one)")  # fmt: skip
+        check.failures.raise_if_any(f"{check.file} is not a workforce census return")
     ref = check.date("/Message/Header", "ReferenceDate", header.get("ReferenceDate"))
     if header.get("ReferenceDate") is None:
         check.fail("/Message/Header", "ReferenceDate", None, "required",
