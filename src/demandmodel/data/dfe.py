@@ -108,28 +108,30 @@ def emit(
     *,
     ids: pd.DataFrame,
     period: np.ndarray,
-    measure: str,
+    measure: str | np.ndarray,
     cells: pd.Series,
     source: str,
     vintage: int,
     priority: int,
-    column: str,
+    column: str | np.ndarray,
     rows: np.ndarray,
     failures: Failures,
 ) -> pd.DataFrame:
-    """Build Panel rows for one measure from aligned identity columns and raw cells (internal).
+    """Build Panel rows from aligned identity columns and raw cells (internal).
 
-    ``ids`` has columns ``la_code, new_la_code, la_name``; ``rows`` are the 1-based file rows,
-    used to report cells that are neither numbers nor known suppression codes.
+    ``ids`` has columns ``la_code, new_la_code, la_name``; ``measure`` and ``column`` are one
+    value or one per cell; ``rows`` are the 1-based file rows, used to report cells that are
+    neither numbers nor known suppression codes.
     """
     value, status, bad = parse_cells(cells)
     if bad.any():
+        cols = np.broadcast_to(np.asarray(column, dtype=object), bad.shape)
         where = np.flatnonzero(bad)
         for i in where[:_MAX_BAD_PER_COLUMN]:
             failures.add(
                 file=source,
                 row=int(rows[i]),
-                column=column,
+                column=str(cols[i]),
                 value=str(cells.iloc[i]),
                 rule="number",
                 message="not a number nor a suppression code (c, x, z, low, u, -, :, .., blank); "
@@ -138,9 +140,8 @@ def emit(
         if len(where) > _MAX_BAD_PER_COLUMN:
             failures.add(
                 file=source,
-                column=column,
                 rule="number",
-                message=f"... and {len(where) - _MAX_BAD_PER_COLUMN} more bad cells in this column",
+                message=f"... and {len(where) - _MAX_BAD_PER_COLUMN} more bad cells",
             )
     n = len(value)
     return pd.DataFrame(
@@ -149,7 +150,7 @@ def emit(
             NEW_LA_CODE: ids[NEW_LA_CODE].to_numpy(dtype=object),
             LA_NAME: ids[LA_NAME].to_numpy(dtype=object),
             PERIOD: np.asarray(period, dtype="int64"),
-            MEASURE: np.full(n, measure, dtype=object),
+            MEASURE: np.broadcast_to(np.asarray(measure, dtype=object), (n,)).copy(),
             VALUE: value,
             STATUS: status,
             SOURCE: np.full(n, source, dtype=object),
@@ -190,9 +191,27 @@ def _read_csv(file: Path, source: str, failures: Failures) -> pd.DataFrame | Non
     return None
 
 
-def _read_all(
-    path: Path,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], list[tuple[str, str]]]:
+_Read = tuple[pd.DataFrame, pd.DataFrame, dict[str, str], list[tuple[str, str]]]
+_CACHE: dict[tuple[object, ...], _Read] = {}
+_CACHE_SIZE = 4
+
+
+def _read_all_cached(path: Path) -> _Read:
+    """:func:`_read_all`, remembered while no file under ``path`` changes (path, size, mtime)."""
+    files = _files(path)
+    key: tuple[object, ...] = (
+        str(path.resolve()),
+        *((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files),
+    )
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _read_all(path)
+    rows, unread, regions, notes = _CACHE[key]
+    return rows.copy(), unread.copy(), dict(regions), list(notes)
+
+
+def _read_all(path: Path) -> _Read:
     from demandmodel.data import dfe_ees, dfe_lait, dfe_sfr
 
     root = path if path.is_dir() else path.parent
@@ -306,7 +325,7 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
     ``demandmodel.read_dfe("../shared/data/dfe")`` reads every DfE file in a few seconds.
     """
     path = Path(path)
-    rows, unread, regions, notes = _read_all(path)
+    rows, unread, regions, notes = _read_all_cached(path)
     rows = _harmonise_ids(rows)
     chosen = _choose(rows)
     if keep_revisions:

@@ -381,8 +381,8 @@ def _long(ctx: _Ctx) -> list[pd.DataFrame]:
 
 
 def _sum_parts(rows: pd.DataFrame) -> pd.DataFrame:
-    """Sum rows that map to one measure (e.g. 16, 17 and 18+ -> 16_over); NaN if any is not ok."""
-    key = [LA_CODE, "period"]
+    """Sum rows of one (LA, period, measure), e.g. 16, 17 and 18+ -> 16_over; NaN if any is not ok."""
+    key = [LA_CODE, "period", "measure"]
     if not rows.duplicated(key).any():
         return rows
     flags = rows.assign(
