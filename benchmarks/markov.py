@@ -117,6 +117,74 @@ def _projection_child() -> None:
     fit.project(start="2021-03-31", years=5, samples=1000, rng=0, initial=x0)
 
 
+# -- uncertainty: exact vs Monte Carlo vs the additive daily-variance band -------------------------
+
+
+def additive_band(
+    chain: Any, initial: np.ndarray, start: str, end: str, record: list[str]
+) -> np.ndarray:
+    """Variance of the total when each day's flow variance is simply added up (no propagation
+    through later days, no covariance, no parameter uncertainty), as in simpler tools' bands."""
+    from demandmodel.models.markov import record_points, time_grid
+
+    grid = time_grid(start, end, "day")
+    rec = set(record_points(grid, record).tolist())
+    fr, er = chain._rates(1, None)
+    fm, em = np.ones(len(chain.flows)), np.ones(len(chain.entries))
+    pf, g = chain._transition(fr, fm, 1.0)
+    lam = chain._entries(g, er, em)[0]
+    n = chain.n_states
+    p = pf[0, :n, :n]
+    m, v, out = initial.astype(float), 0.0, []
+    for k in range(len(grid)):
+        if k in rec:
+            out.append(v)
+        if k == len(grid) - 1:
+            break
+        one_day = np.diag(p @ m) - (p * m[None, :]) @ p.T + np.diag(lam)
+        v += float(one_day.sum())
+        m = p @ m + lam
+    return np.array(out)
+
+
+def uncertainty(samples: int = 2000) -> dict[str, Any]:
+    """Sd of the projected total at 1, 2 and 5 years by four methods, on two chains."""
+    from demandmodel.models.markov import MarkovChain
+
+    toy = MarkovChain.from_generator(np.array([[-0.002]]), states=["in care"], entries=[1.0])
+    fit = _fit_d2i()
+    cases = {
+        "toy_one_state": (toy, np.array([500.0])),
+        "d2i_fitted_30_states": (fit.chain(), fit.stock_at("2021-03-31").to_numpy()),
+    }
+    start = "2021-03-31"
+    record = ["2022-03-31", "2023-03-31", "2026-03-31"]
+    out: dict[str, Any] = {"horizons": ["1y", "2y", "5y"]}
+    for name, (chain, x0) in cases.items():
+        kw = dict(initial=x0, start=start, end="2026-03-31", record=record)
+        mom = chain.moments(**kw)
+        exact = np.sqrt(mom.cov.sum(axis=(1, 2)))
+        tot = [
+            i
+            for i, k in enumerate(chain.simulate(**kw, samples=2, rng=0).series["kind"])
+            if k == "total"
+        ]
+        sel = tot[-1] if tot else 0
+        mc = chain.simulate(**kw, samples=samples, rng=1, parameter_uncertainty=False)
+        mcp = chain.simulate(**kw, samples=samples, rng=2, parameter_uncertainty=True)
+        add = np.sqrt(additive_band(chain, x0, start, "2026-03-31", record))
+        out[name] = {
+            "mean_exact": np.round(mom.mean.sum(axis=1), 1).tolist(),
+            "sd_exact": np.round(exact, 2).tolist(),
+            "sd_mc_fixed_rates": np.round(mc.samples[:, :, sel].std(axis=0), 2).tolist(),
+            "sd_mc_with_parameter_uncertainty": np.round(
+                mcp.samples[:, :, sel].std(axis=0), 2
+            ).tolist(),
+            "sd_additive_daily_band": np.round(add, 2).tolist(),
+        }
+    return out
+
+
 # -- accuracy --------------------------------------------------------------------------------------
 
 
@@ -230,6 +298,8 @@ def main() -> None:
         print(json.dumps(results, indent=2), flush=True)
         results["projection_only"] = projection_only(args.runs)
         print(json.dumps(results["projection_only"], indent=2), flush=True)
+        results["uncertainty"] = uncertainty()
+        print(json.dumps(results["uncertainty"], indent=2), flush=True)
         if not args.skip_accuracy:
             results["accuracy"] = accuracy(peer, tmp, args.samples)
             print(json.dumps(results["accuracy"], indent=2, default=str), flush=True)
