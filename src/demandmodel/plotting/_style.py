@@ -17,6 +17,8 @@ Examples
 '12,346'
 >>> thousands(2_500_000, prefix="£", scale=1e6, decimals=1, suffix="m")
 '£2.5m'
+>>> thousands(0, prefix="£", scale=1e6, suffix="m")
+'£0'
 >>> finding_title("Children looked after", last=430, median=461, low=409, high=512, period=2025)
 'Children looked after projected to rise to 460 by 2025 (80% range 410-510)'
 """
@@ -161,9 +163,12 @@ def thousands(
 ) -> str:
     """Format a number with thousands separators, e.g. ``12,346`` or ``£2.5m``.
 
-    Negative values keep their sign in front of the prefix (``-£1.2m``).
+    Negative values keep their sign in front of the prefix (``-£1.2m``); a scaled zero is plain
+    (``£0``, not ``£0.0m``).
     """
     v = float(value) / scale
+    if scale != 1.0 and round(v, decimals) == 0:
+        return f"{prefix}0"
     sign = "-" if v < 0 and round(abs(v), decimals) != 0 else ""
     return f"{sign}{prefix}{abs(v):,.{decimals}f}{suffix}"
 
