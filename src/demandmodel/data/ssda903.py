@@ -50,7 +50,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -61,36 +60,25 @@ import numpy as np
 import pandas as pd
 
 from demandmodel import columns as C
-from demandmodel.data.ssda903_codes import (
-    LEGAL_STATUS_CODES,
-    PLACEMENT_CODES,
-    PROVIDER_CODES,
-    REASON_END_CODES,
-    REASON_NEW_CODES,
-    RESPITE_CODES,
-    TEMPORARY_CODES,
-    collection_year,
-    normalise_sex,
-    parse_dates,
-)
-from demandmodel.data.ssda903_codes import (
-    placement_categories as load_placement_categories,
-)
+from demandmodel.data.ssda903_codes import placement_categories as load_placement_categories
 from demandmodel.data.ssda903_io import RawTable, Recorder, expand_paths, read_path
-from demandmodel.data.ssda903_stitch import dedupe, periods_of_care, stitch, trim_overlaps
+from demandmodel.data.ssda903_rows import clean_episodes, clean_people, stack_tables
+from demandmodel.data.ssda903_stitch import (
+    absorb_temporary as absorb_temporary_episodes,
+)
+from demandmodel.data.ssda903_stitch import (
+    dedupe,
+    drop_respite,
+    periods_of_care,
+    stitch,
+    trim_overlaps,
+)
 from demandmodel.errors import DataValidationError
 
 __all__ = ["SSDA903Data", "read_ssda903"]
 
 HEADER_COLUMNS = (C.CHILD, C.LA_CODE, C.SEX, C.DOB, "ethnic", "upn", "year", "file", "row")
 UASC_COLUMNS = (C.CHILD, C.LA_CODE, C.SEX, C.DOB, "duc", "file", "row")
-_CODES = (
-    ("RNE", REASON_NEW_CODES, True),
-    ("LS", LEGAL_STATUS_CODES, True),
-    ("PLACE", PLACEMENT_CODES, True),
-    ("PLACE_PROVIDER", PROVIDER_CODES, False),
-    ("REC", REASON_END_CODES, False),
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,354 +111,6 @@ class SSDA903Data:
     uasc: pd.DataFrame
     other: Mapping[str, pd.DataFrame] = field(default_factory=lambda: MappingProxyType({}))
     files: tuple[str, ...] = ()
-
-
-def _stack(tables: list[RawTable], kind: str) -> pd.DataFrame:
-    frames = [t.frame.assign(_hint=t.year_hint) for t in tables if t.kind == kind]
-    if not frames:
-        return pd.DataFrame()
-    out = pd.concat(frames, ignore_index=True)
-    out["_order"] = np.arange(len(out))
-    return out
-
-
-def _la(frame: pd.DataFrame, la_code: str | None) -> pd.Series:
-    default = la_code or ""
-    if "LA" in frame.columns:
-        return frame["LA"].fillna("").where(frame["LA"].fillna("") != "", default).astype("string")
-    return pd.Series(default, index=frame.index, dtype="string")
-
-
-def _blank(s: pd.Series) -> pd.Series:
-    return s.fillna("").astype("string").str.strip() == ""
-
-
-def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.DataFrame:
-    column = kw.pop("column")
-    if not mask.any():
-        return frame
-    for _, r in frame.loc[mask].iterrows():
-        rec.problem(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r.get("CHILD"),
-            column=column,
-            value=r.get(column, "") if column else "",
-            action="dropped",
-            **kw,
-        )
-    return frame.loc[~mask]
-
-
-def _as_int(values: pd.Series) -> pd.Series:
-    num = pd.to_numeric(values, errors="coerce").astype("Float64").round()
-    return num.where((num >= 1900) & (num <= 2100)).astype("Int64")
-
-
-def _assign_years(ep: pd.DataFrame, rec: Recorder) -> pd.Series:
-    """The collection year (year ending 31 March) of each row's return.
-
-    From the ``YEAR`` column, else a year in the file or folder name, else the latest DECOM. Labels
-    that evidently name the *start* of the collection year (episodes start after 31 March of the
-    label) are read as label + 1: per file for ``YEAR`` columns, for the whole batch for names.
-    """
-    today = pd.Timestamp(dt.date.today())
-    starts = ep["start"].where(ep["start"] <= today)
-    na = pd.Series(pd.NA, index=ep.index, dtype="Int64")
-    given = _as_int(ep["YEAR"]) if "YEAR" in ep.columns else na
-    hint = _as_int(ep["_hint"])
-    from_name = given.isna() & hint.notna()
-    label = given.fillna(hint)
-    inferred = collection_year(
-        starts.groupby([ep["_file"], ep["_la"], label.fillna(-1)]).transform("max")
-    )
-    early = (inferred > label).fillna(False).astype(bool)
-    shifted = set(ep.loc[early & ~from_name, "_file"])
-    name_shift = bool((early & from_name).any())
-    offset = ep["_file"].isin(shifted) & ~from_name | (from_name & name_shift)
-    for file in sorted(shifted | (set(ep.loc[from_name, "_file"]) if name_shift else set())):
-        rec.note(
-            file=str(file),
-            row="",
-            child="",
-            rule="year_label",
-            action="noted",
-            before="YEAR" if file in shifted else "year in file name",
-            after="+1",
-            message=(
-                "the year label names the start of the collection year (episodes start after "
-                "31 March of it); read as the year ending 31 March of the label + 1"
-            ),
-        )
-    year = label + offset.astype("int64")
-    year = year.where(~(inferred > year).fillna(False).astype(bool), inferred)
-    return year.fillna(inferred).fillna(0).astype("int64")
-
-
-def _episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.DataFrame:
-    if raw.empty:
-        cols = ["_la", "CHILD", "start", "end", "_year", "_file", "_row", "_order"]
-        return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
-    ep = raw.copy()
-    for col in ("CIN", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "PLACE_PROVIDER"):
-        if col not in ep.columns:
-            ep[col] = pd.Series(pd.NA, index=ep.index, dtype="string")
-    ep["_la"] = _la(ep, la_code)
-    ep = _drop(
-        ep,
-        _blank(ep["CHILD"]),
-        rec,
-        column="CHILD",
-        rule="child_missing",
-        message="CHILD is blank, so the episode belongs to no child",
-        fix="fill in the child's ID",
-    )
-    ep["start"] = parse_dates(ep["DECOM"])
-    ep["end"] = parse_dates(ep["DEC"])
-    ep = _drop(
-        ep,
-        _blank(ep["DECOM"]),
-        rec,
-        column="DECOM",
-        rule="decom_missing",
-        message="DECOM (episode start) is blank",
-        fix="fill in the date the episode started (DD/MM/YYYY)",
-    )
-    ep = _drop(
-        ep,
-        ep["start"].isna(),
-        rec,
-        column="DECOM",
-        rule="date_invalid",
-        message="DECOM is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
-        fix="correct the date",
-    )
-    bad_dec = ep["end"].isna() & ~_blank(ep["DEC"])
-    for _, r in ep.loc[bad_dec].iterrows():
-        rec.problem(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r["CHILD"],
-            column="DEC",
-            value=r["DEC"],
-            rule="date_invalid",
-            action="changed",
-            after="DEC=",
-            message="DEC is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
-            fix="correct the date or leave DEC blank for an open episode",
-        )
-    ep = _drop(
-        ep,
-        ep["end"].notna() & (ep["end"] < ep["start"]),
-        rec,
-        column="DEC",
-        rule="dec_before_decom",
-        message="DEC (episode end) is earlier than DECOM (episode start)",
-        fix="correct DEC or DECOM",
-    )
-    for col, valid, required in _CODES:
-        values = ep[col].fillna("").astype("string").str.strip().str.upper()
-        invalid = (values != "") & ~values.isin(sorted(valid))
-        for _, r in ep.loc[invalid].iterrows():
-            rec.problem(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
-                column=col,
-                value=r[col],
-                rule="code_invalid",
-                action="changed",
-                after=f"{col}=",
-                message=f"{r[col]!r} is not a valid {col} code in any collection year",
-                fix=f"use one of {', '.join(sorted(valid))}",
-            )
-        if required:
-            for _, r in ep.loc[values == ""].iterrows():
-                rec.problem(
-                    file=str(r["_file"]),
-                    row=r["_row"],
-                    child=r["CHILD"],
-                    column=col,
-                    value="",
-                    rule="code_missing",
-                    action="kept blank",
-                    message=f"{col} is blank",
-                    fix=f"fill in {col}",
-                )
-        ep[col] = values.mask(invalid | (values == "")).astype("string")
-    ep["_year"] = _assign_years(ep, rec)
-    return ep.reset_index(drop=True)
-
-
-def _people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: str) -> pd.DataFrame:
-    """Header or UASC rows -> one row per (LA, child), latest return wins."""
-    if raw.empty:
-        return pd.DataFrame(columns=["_la", "CHILD", "SEX", "DOB", "_file", "_row"])
-    pp = raw.copy()
-    pp["_la"] = _la(pp, la_code)
-    pp = _drop(
-        pp,
-        _blank(pp["CHILD"]),
-        rec,
-        column="CHILD",
-        rule="child_missing",
-        message=f"CHILD is blank in the {kind} table",
-        fix="fill in the child's ID",
-    )
-    for col in ("SEX", "DOB", "ETHNIC", "UPN", "DUC"):
-        if col not in pp.columns:
-            pp[col] = pd.Series(pd.NA, index=pp.index, dtype="string")
-    flag = pp["UASC"].fillna("") if "UASC" in pp.columns else pd.Series("", index=pp.index)
-    pp["_uasc"] = flag.astype("string").str.strip().str.upper().isin(["1", "TRUE", "Y", "YES"])
-    pp["_uasc"] = pp["_uasc"] | ~_blank(pp["DUC"])
-    sex = pp["SEX"].fillna("").map(normalise_sex)
-    bad_sex = sex.isna() & ~_blank(pp["SEX"])
-    for _, r in pp.loc[bad_sex].iterrows():
-        rec.problem(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r["CHILD"],
-            column="SEX",
-            value=r["SEX"],
-            rule="sex_invalid",
-            action="changed",
-            after="SEX=",
-            message=f"SEX {r['SEX']!r} is not 1, 2 (to 2023/24) or M, F, U (from 2024/25)",
-            fix="use 1/2 or M/F/U",
-        )
-    pp["SEX"] = sex.astype("string")
-    for col in ("DOB", "DUC"):
-        parsed = parse_dates(pp[col])
-        bad = parsed.isna() & ~_blank(pp[col])
-        for _, r in pp.loc[bad].iterrows():
-            rec.problem(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
-                column=col,
-                value=r[col],
-                rule="date_invalid",
-                action="changed",
-                after=f"{col}=",
-                message=f"{col} is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
-                fix="correct the date",
-            )
-        pp[col] = parsed
-    year = pd.to_numeric(pp["YEAR"], errors="coerce") if "YEAR" in pp.columns else None
-    hint = pd.to_numeric(pp["_hint"], errors="coerce")
-    pp["_year"] = (year.fillna(hint) if year is not None else hint).fillna(0)
-    pp = pp.sort_values(["_year", "_order"], kind="mergesort")
-    dup = pp.duplicated(["_la", "CHILD"], keep="last")
-    same_file = pp.duplicated(["_la", "CHILD", "_file", "_year"], keep="last")
-    kept = pp.loc[~dup]
-    where = dict(
-        zip(
-            zip(kept["_la"], kept["CHILD"], strict=True),
-            (f"kept {f} row {r}" for f, r in zip(kept["_file"], kept["_row"], strict=True)),
-            strict=True,
-        )
-    )
-    for idx, r in pp.loc[dup].iterrows():
-        into = where[(r["_la"], r["CHILD"])]
-        if bool(same_file.at[idx]):
-            rec.problem(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
-                column="CHILD",
-                value=r["CHILD"],
-                rule="duplicate_child",
-                action="merged",
-                after=into,
-                message=f"child appears more than once in this {kind} table",
-                fix="keep one row per child",
-            )
-        else:
-            rec.note(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
-                rule="RESUBMITTED",
-                action="merged",
-                after=into,
-                message=f"child re-stated in a later return's {kind} table; the latest is kept",
-            )
-    return pp.loc[~dup].reset_index(drop=True)
-
-
-def _drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
-    mask = ep["LS"].fillna("").isin(sorted(RESPITE_CODES))
-    for _, r in ep.loc[mask].iterrows():
-        rec.note(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r["CHILD"],
-            rule="respite",
-            action="dropped",
-            before=f"LS={r['LS']}",
-            message="short-break (respite) episode excluded; pass include_respite=True to keep",
-        )
-    return ep.loc[~mask].reset_index(drop=True)
-
-
-def _absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
-    """Merge each T0-T4 episode into the contiguous placement before it (else after it)."""
-    if ep.empty:
-        return ep
-    temp = ep["PLACE"].fillna("").isin(sorted(TEMPORARY_CODES)).to_numpy()
-    if not temp.any():
-        return ep
-    ep = ep.copy()
-    las = ep["_la"].to_numpy()
-    kids = ep["CHILD"].to_numpy()
-    start = ep["start"].to_numpy().copy()
-    end = ep["end"].to_numpy().copy()
-    rec_col = ep["REC"].to_numpy().copy()
-    rne = ep["RNE"].to_numpy().copy()
-    alive = np.ones(len(ep), dtype=bool)
-    n = len(ep)
-
-    def same(a: int, b: int) -> bool:
-        return bool(las[a] == las[b] and kids[a] == kids[b])
-
-    for i in np.flatnonzero(temp).tolist():
-        prev = i - 1
-        while prev >= 0 and same(prev, i) and not alive[prev]:
-            prev -= 1
-        target = -1
-        if prev >= 0 and same(prev, i) and not temp[prev] and end[prev] == start[i]:
-            target = prev
-            end[prev], rec_col[prev] = end[i], rec_col[i]
-        else:
-            nxt = i + 1
-            if nxt < n and same(nxt, i) and not temp[nxt] and end[i] == start[nxt]:
-                target = nxt
-                start[nxt], rne[nxt] = start[i], rne[i]
-        if target < 0:
-            rec.note(
-                file=str(ep["_file"].iat[i]),
-                row=ep["_row"].iat[i],
-                child=kids[i],
-                rule="temporary",
-                action="kept",
-                before=f"PLACE={ep['PLACE'].iat[i]}",
-                message="temporary placement with no contiguous placement around it; kept as is",
-            )
-            continue
-        alive[i] = False
-        temp[target] = False
-        rec.note(
-            file=str(ep["_file"].iat[i]),
-            row=ep["_row"].iat[i],
-            child=kids[i],
-            rule="temporary",
-            action="merged",
-            before=f"PLACE={ep['PLACE'].iat[i]}",
-            after=f"into {ep['_file'].iat[target]} row {ep['_row'].iat[target]}",
-            message="temporary placement (T0-T4) absorbed into the surrounding placement",
-        )
-    ep["start"], ep["end"], ep["REC"], ep["RNE"] = start, end, rec_col, rne
-    return ep.loc[alive].reset_index(drop=True)
 
 
 def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str, dtype: Any) -> pd.Series:
@@ -566,17 +206,17 @@ def read_ssda903(
         )
     categories = load_placement_categories(placement_categories)
 
-    ep = _episodes(_stack(tables, "episodes"), rec, la_code)
-    header = _people(_stack(tables, "header"), rec, la_code, "header")
-    uasc = _people(_stack(tables, "uasc"), rec, la_code, "UASC")
+    ep = clean_episodes(stack_tables(tables, "episodes"), rec, la_code)
+    header = clean_people(stack_tables(tables, "header"), rec, la_code, "header")
+    uasc = clean_people(stack_tables(tables, "uasc"), rec, la_code, "UASC")
     if not ep.empty:
         ep = dedupe(ep, rec)
         ep = stitch(ep, rec)
         ep = trim_overlaps(ep, rec)
         if not include_respite:
-            ep = _drop_respite(ep, rec)
+            ep = drop_respite(ep, rec)
         if absorb_temporary:
-            ep = _absorb_temporary(ep, rec)
+            ep = absorb_temporary_episodes(ep, rec)
     if len(rec.failures):
         frame = rec.failures.frame()
         n_files = frame["file"].nunique()

@@ -1,4 +1,5 @@
-"""Stitching SSDA903 episodes across annual returns (DATA_SPEC 3.5) and deriving periods of care.
+"""Episode sequences: multi-year stitching (DATA_SPEC 3.5), overlaps, respite and temporary
+placements (3.4) and periods of care (3.3).
 
 Each annual return re-states every episode open during its year, so pooled returns repeat
 episodes, and an episode left open in an old return may have been closed, corrected or replaced
@@ -15,6 +16,11 @@ in a later one. The rules, applied in order and each logged per row (file, row, 
   REASON_PLACE_CHANGE := LIIAF when the next RNE is P, B, T or U).
 * Stage 2: ``RULE_4`` (overlaps the next episode, which was submitted later: DEC := next DECOM),
   ``RULE_5`` (REC = X1 but a gap before the next, later-submitted episode: DEC := next DECOM).
+
+Then, within the cleaned sequence: ``overlap`` (an episode still open, or ending after the next
+starts, within one return: an input problem, repaired by DEC := next DECOM), ``respite`` (legal
+status V3/V4 dropped) and ``temporary`` (T0-T4 merged into the contiguous placement before, else
+after, it).
 
 The frames handled here have columns ``_la, CHILD, start, end, RNE, LS, PLACE, PLACE_PROVIDER,
 REC, REASON_PLACE_CHANGE, PL_POST, URN, _year, _file, _row, _order``.
@@ -38,9 +44,18 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from demandmodel.data.ssda903_codes import RESPITE_CODES, TEMPORARY_CODES
 from demandmodel.data.ssda903_io import Recorder
 
-__all__ = ["IDENTITY_COLUMNS", "dedupe", "periods_of_care", "stitch", "trim_overlaps"]
+__all__ = [
+    "IDENTITY_COLUMNS",
+    "absorb_temporary",
+    "dedupe",
+    "drop_respite",
+    "periods_of_care",
+    "stitch",
+    "trim_overlaps",
+]
 
 IDENTITY_COLUMNS: Final = ("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
 """Fields that make two open episodes 'identical duplicates' for RULE_3."""
@@ -278,3 +293,78 @@ def periods_of_care(ep: pd.DataFrame) -> pd.Series:
     first = grouped.cumcount() == 0
     new = first | prev_end.isna() | (prev_end != ep["start"])
     return new.astype("int64").groupby([ep["_la"], ep["CHILD"]], dropna=False).cumsum()
+
+
+def drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    mask = ep["LS"].fillna("").isin(sorted(RESPITE_CODES))
+    for _, r in ep.loc[mask].iterrows():
+        rec.note(
+            file=str(r["_file"]),
+            row=r["_row"],
+            child=r["CHILD"],
+            rule="respite",
+            action="dropped",
+            before=f"LS={r['LS']}",
+            message="short-break (respite) episode excluded; pass include_respite=True to keep",
+        )
+    return ep.loc[~mask].reset_index(drop=True)
+
+
+def absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    """Merge each T0-T4 episode into the contiguous placement before it (else after it)."""
+    if ep.empty:
+        return ep
+    temp = ep["PLACE"].fillna("").isin(sorted(TEMPORARY_CODES)).to_numpy()
+    if not temp.any():
+        return ep
+    ep = ep.copy()
+    las = ep["_la"].to_numpy()
+    kids = ep["CHILD"].to_numpy()
+    start = ep["start"].to_numpy().copy()
+    end = ep["end"].to_numpy().copy()
+    rec_col = ep["REC"].to_numpy().copy()
+    rne = ep["RNE"].to_numpy().copy()
+    alive = np.ones(len(ep), dtype=bool)
+    n = len(ep)
+
+    def same(a: int, b: int) -> bool:
+        return bool(las[a] == las[b] and kids[a] == kids[b])
+
+    for i in np.flatnonzero(temp).tolist():
+        prev = i - 1
+        while prev >= 0 and same(prev, i) and not alive[prev]:
+            prev -= 1
+        target = -1
+        if prev >= 0 and same(prev, i) and not temp[prev] and end[prev] == start[i]:
+            target = prev
+            end[prev], rec_col[prev] = end[i], rec_col[i]
+        else:
+            nxt = i + 1
+            if nxt < n and same(nxt, i) and not temp[nxt] and end[i] == start[nxt]:
+                target = nxt
+                start[nxt], rne[nxt] = start[i], rne[i]
+        if target < 0:
+            rec.note(
+                file=str(ep["_file"].iat[i]),
+                row=ep["_row"].iat[i],
+                child=kids[i],
+                rule="temporary",
+                action="kept",
+                before=f"PLACE={ep['PLACE'].iat[i]}",
+                message="temporary placement with no contiguous placement around it; kept as is",
+            )
+            continue
+        alive[i] = False
+        temp[target] = False
+        rec.note(
+            file=str(ep["_file"].iat[i]),
+            row=ep["_row"].iat[i],
+            child=kids[i],
+            rule="temporary",
+            action="merged",
+            before=f"PLACE={ep['PLACE'].iat[i]}",
+            after=f"into {ep['_file'].iat[target]} row {ep['_row'].iat[target]}",
+            message="temporary placement (T0-T4) absorbed into the surrounding placement",
+        )
+    ep["start"], ep["end"], ep["REC"], ep["RNE"] = start, end, rec_col, rne
+    return ep.loc[alive].reset_index(drop=True)
