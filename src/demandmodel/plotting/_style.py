@@ -277,10 +277,19 @@ def finding_title(
 
 
 def source_note(source: str | None = None, *, synthetic: bool = False, extra: str = "") -> str:
-    """The note under a chart: ``Source: ...``, plus a synthetic-data warning when asked."""
-    parts = [f"Source: {source}" if source else "Source: demandmodel projection"]
-    if extra:
-        parts.append(extra)
+    """The note under a chart: ``Source: ...``, plus a synthetic-data warning when asked.
+
+    Examples
+    --------
+    >>> source_note("DfE, Children looked after in England", synthetic=True)
+    'Source: DfE, Children looked after in England. Synthetic data for illustration, not real children.'
+    >>> source_note(extra="'naive' projection from 2024")
+    "Source: 'naive' projection from 2024."
+    """
+    if source:
+        parts = [f"Source: {source}"] + ([extra] if extra else [])
+    else:
+        parts = [f"Source: {extra}" if extra else "Source: demandmodel projection"]
     if synthetic:
         parts.append(SYNTHETIC_NOTE)
     text = ". ".join(p.rstrip(".") for p in parts)
