@@ -217,3 +217,23 @@ def test_every_contract_measure_is_read(panel: pd.DataFrame) -> None:
     assert (counts.reindex(contract).fillna(0) >= 1).all(), counts.reindex(contract)
     las = ok.loc[ok["la_code"] == "301", "measure"]
     assert set(contract) <= set(las)  # Barking and Dagenham has every one
+
+
+def test_lait_mapping_agrees_with_ees_where_both_publish(every_row: pd.DataFrame) -> None:
+    # The honesty check of dfe_lait.INDICATORS: same measure, same year label, same values.
+    lait = every_row.loc[
+        every_row["source"].str.startswith("lait/") & (every_row["status"] == "ok")
+    ]
+    ees = every_row.loc[
+        every_row["source"].str.match(r"(cin|cla|workforce|population)/")
+        & (every_row["status"] == "ok")
+    ]
+    both = lait.merge(ees, on=["la_code", "measure", "period"], suffixes=("_lait", "_ees"))
+    both = both.loc[both["period"] >= 2019]
+    exact = (both["value_lait"] - both["value_ees"]).abs() < 0.05
+    share = exact.groupby(both["measure"]).mean()
+    for measure in ("cp_31mar", "referrals", "rereferral_pct", "sw_fte", "sw_caseload",
+                    "sw_agency_rate", "sw_vacancy_rate", "sw_turnover_rate", "sw_cases"):  # fmt: skip
+        assert share[measure] == 1.0, measure
+    for measure in ("cla_31mar", "cla_starts", "cla_ceases", "cla_rate"):
+        assert share[measure] > 0.8, measure  # the EES tables carry later revisions

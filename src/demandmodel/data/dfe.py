@@ -314,6 +314,11 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
     DemandModelError
         ``path`` does not exist.
 
+    Notes
+    -----
+    Reading is cached in-process while no file under ``path`` changes (same names, sizes and
+    modification times); every call still returns a fresh copy and repeats the warning.
+
     Warns
     -----
     UnreadFileWarning
