@@ -299,3 +299,26 @@ def test_panel_survives_concat_and_repr(tmp_path: Path) -> None:
     both = pd.concat([panel.iloc[:1], panel.iloc[1:]])
     assert len(both) == 2
     assert "Barking and Dagenham" in repr(panel)
+
+
+def test_placement_labels_numbered_or_not(tmp_path: Path) -> None:
+    # The national table numbers its group totals; an LA-level table may not. Sub-lines are skipped.
+    head = f"{HEAD},cla_group,characteristic,number,percentage"
+    lines = [
+        f"2023,{BD},Placement,Foster placements,250,60",
+        f"2023,{BD},Placement,Placed with own parents or other person with parental responsibility,20,5",
+        f'2023,{BD},Placement,"Secure units, children’s homes and semi-independent living accommodation",60,15',
+        f"2023,{BD},Placement,Other placements,3,1",
+        f"2023,{BD},Placement,1a Total foster placements inside council boundary,100,25",
+        f"2023,{BD},Age group,10 to 15 years,150,37",
+    ]
+    (tmp_path / "la.csv").write_text(head + "\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    panel = read_quiet(tmp_path)
+    got = panel.set_index("measure")["value"].to_dict()
+    assert got == {
+        "cla_31mar_placement_foster": 250.0,
+        "cla_31mar_placement_parents": 20.0,
+        "cla_31mar_placement_residential": 60.0,
+        "cla_31mar_placement_other": 3.0,
+        "cla_31mar_age_10_15": 150.0,
+    }

@@ -86,17 +86,28 @@ AGES = {
     "ceased on 18th birthday": "16_over",
     "ceased when older than 18th birthday": "16_over",
 }
-PLACEMENT_GROUPS = {
-    "1": "foster",
-    "2": "adoption",
-    "3": "parents",
-    "4": "community",
-    "5": "residential",
-    "6": "other_residential",
-    "7": "residential_school",
-    "8": "other",
-}
-_PLACEMENT_RE = re.compile(r"^(\d)\.\s*total")
+_P = r"(?:\d\.\s*)?(?:total )?"
+PLACEMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(_P + r"foster placements"), "foster"),
+    (re.compile(_P + r"placed for adoption"), "adoption"),
+    (re.compile(_P + r"placed with (?:own )?parents.*"), "parents"),
+    (re.compile(_P + r"other placements in the community"), "community"),
+    (re.compile(_P + r"secure units?,? children's homes.*"), "residential"),
+    (re.compile(_P + r"other residential settings"), "other_residential"),
+    (re.compile(_P + r"residential schools"), "residential_school"),
+    (re.compile(_P + r"other placements"), "other"),
+)
+"""Placement group totals (full match on the lower-cased ``characteristic``): the national
+table's ``1. Total foster placements`` and an LA table's ``Foster placements`` alike; the
+sub-lines (``1a ...``) are not matched."""
+
+
+def _placement(label: str) -> str:
+    for pattern, group in PLACEMENTS:
+        if pattern.fullmatch(label):
+            return group
+    return ""
+
 
 _ID_COLUMNS = frozenset(
     {
@@ -369,9 +380,11 @@ def _long(ctx: _Ctx) -> list[pd.DataFrame]:
     has_band = is_age & bands.notna()
     measure[has_band] = stem + "_age_" + bands[has_band].astype(str)
     if family == "31mar":
-        digit = char.str.extract(_PLACEMENT_RE, expand=False)
-        place = (group == "placement") & digit.isin(list(PLACEMENT_GROUPS))
-        measure[place] = "cla_31mar_placement_" + digit[place].map(PLACEMENT_GROUPS).astype(str)
+        is_place = (group == "placement").to_numpy()
+        groups = {c: _placement(c) for c in char[is_place].unique()}
+        place = char.map(groups).fillna("")
+        hit = is_place & (place != "").to_numpy()
+        measure[hit] = "cla_31mar_placement_" + place[hit].astype(str)
     parts = [ctx.emit(stem, "number", total.to_numpy(), 1)]
     for name in sorted(set(measure[measure != ""])):
         sel = (measure == name).to_numpy(dtype=bool)
