@@ -120,7 +120,7 @@ def test_finding_title_verbs() -> None:
     rise = P.finding_title("Children looked after", median=461, last=400, **kw)
     assert rise == "Children looked after projected to rise to 460 by 2025 (80% range 410-510)"
     assert "fall to" in P.finding_title("X", median=300, last=400, **kw)
-    assert "stay about" in P.finding_title("X", median=401, last=400, **kw)
+    assert "stay at about 400 by" in P.finding_title("X", median=401, last=400, **kw)
     assert "12,300" in P.finding_title("X", median=12_345, low=1, high=2, period=2030)
 
 

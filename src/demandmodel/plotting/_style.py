@@ -271,7 +271,7 @@ def finding_title(
         elif change < -0.02:
             verb = "projected to fall to"
         else:
-            verb = "projected to stay about"
+            verb = "projected to stay at about"
     pct = f"{level * 100:.0f}%"
     return f"{subject} {verb} {num(median)} by {period_label(period)} ({pct} range {num(low)}-{num(high)})"
 

@@ -127,7 +127,7 @@ def caseload_chart(
                 if last > first + 0.02
                 else "falls to"
                 if last < first - 0.02
-                else "stays about"
+                else "stays at about"
             )
             title = (
                 f"Chance that caseloads exceed {thr} per social worker {verb} "
