@@ -322,3 +322,17 @@ def test_placement_labels_numbered_or_not(tmp_path: Path) -> None:
         "cla_31mar_placement_other": 3.0,
         "cla_31mar_age_10_15": 150.0,
     }
+
+
+def test_unparseable_files(tmp_path: Path) -> None:
+    (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{BD},415\n")
+    (tmp_path / "junk.csv").write_text('a,b\n"unclosed,1\n')
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.csv").write_text("whatever")
+    with pytest.warns(demandmodel.UnreadFileWarning, match="1 file"):
+        panel = demandmodel.read_dfe(tmp_path)
+    assert [u["file"] for u in panel.attrs["unread_files"]] == ["junk.csv"]
+    # A DfE-looking table that does not parse is a bad file, not an unread one.
+    (tmp_path / "bad.csv").write_text(f'{HEAD},CPP_At31\n2022,{BD},"415\n')
+    with pytest.raises(demandmodel.DataValidationError, match=r"bad\.csv"):
+        demandmodel.read_dfe(tmp_path)

@@ -164,13 +164,25 @@ def _files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
     raise DemandModelError(
         f"{path}: no such file or folder; give read_dfe a DfE CSV/parquet file or a folder of them"
     )
 
 
-def _read_csv(file: Path, source: str, failures: Failures) -> pd.DataFrame | None:
+_DFE_HEADER_WORDS = ("time_period", "geographic_level", "geog_l", "geog_c", "old_la_code")
+
+
+def _read_csv(file: Path, source: str, failures: Failures) -> pd.DataFrame | str:
+    """The table as text cells, or the reason it cannot be read.
+
+    A file whose header looks like a DfE table but which does not parse is a failure (a bad
+    file); any other unreadable file is only reported as not read.
+    """
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             frame = pd.read_csv(
@@ -183,12 +195,16 @@ def _read_csv(file: Path, source: str, failures: Failures) -> pd.DataFrame | Non
         except UnicodeDecodeError:
             continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-            failures.add(file=source, rule="csv", message=f"not a readable CSV table: {err}")
-            return None
+            with file.open(encoding=encoding, errors="replace") as handle:
+                header = handle.readline().lower()
+            if any(word in header for word in _DFE_HEADER_WORDS):
+                failures.add(
+                    file=source, rule="csv", message=f"a DfE table that does not parse: {err}"
+                )
+            return f"not a readable CSV table ({str(err).strip()[:80]})"
         frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
         return frame
-    failures.add(file=source, rule="encoding", message="neither UTF-8 nor Windows-1252 text")
-    return None
+    return "neither UTF-8 nor Windows-1252 text"
 
 
 _Read = tuple[pd.DataFrame, pd.DataFrame, dict[str, str], list[tuple[str, str]]]
@@ -227,9 +243,9 @@ def _read_all(path: Path) -> _Read:
             got, reason = dfe_lait.read_lait(file, source, failures, regions)
         elif suffix == ".csv":
             frame = _read_csv(file, source, failures)
-            if frame is None:
-                continue
-            if dfe_lait.is_dictionary(frame):
+            if isinstance(frame, str):
+                got, reason = None, frame
+            elif dfe_lait.is_dictionary(frame):
                 got, reason = None, "LAIT data dictionary (documentation, not data)"
             elif dfe_ees.is_ees(frame):
                 got, reason = dfe_ees.read_ees(frame, source, failures, regions, notes)
