@@ -33,8 +33,9 @@ STATUS_OK: Final = "ok"
 STATUS_SUPPRESSED: Final = "suppressed"
 STATUS_MISSING: Final = "missing"
 
-ENGLAND_CODE: Final = "921"
-"""DfE's 3-digit code is LA-only; England and regions get stable pseudo-codes (see geography)."""
+ENGLAND_CODE: Final = "970"
+"""England's code in the Panel: the DfE LA Interactive Tool pseudo-code (regions are 980-990; see
+:mod:`demandmodel.data.geography`). DfE's own 3-digit codes are LA-only."""
 
 # Episodes (child level), DESIGN section 3.
 CHILD: Final = "child"
