@@ -23,8 +23,8 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.test-installed lint types pytest docs
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 types: $(VENV)/.test-installed
 	$(BIN)/mypy
