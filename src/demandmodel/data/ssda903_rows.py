@@ -73,7 +73,7 @@ def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.
     column = kw.pop("column")
     if not mask.any():
         return frame
-    for _, r in frame.loc[mask].iterrows():
+    for r in frame.loc[mask].to_dict("records"):
         rec.problem(
             file=str(r["_file"]),
             row=r["_row"],
@@ -170,7 +170,7 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.
         fix="correct the date",
     )
     bad_dec = ep["end"].isna() & ~blank(ep["DEC"])
-    for _, r in ep.loc[bad_dec].iterrows():
+    for r in ep.loc[bad_dec].to_dict("records"):
         rec.problem(
             file=str(r["_file"]),
             row=r["_row"],
@@ -195,7 +195,7 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.
     for col, valid, required in _CODES:
         values = ep[col].fillna("").astype("string").str.strip().str.upper()
         invalid = (values != "") & ~values.isin(sorted(valid))
-        for _, r in ep.loc[invalid].iterrows():
+        for r in ep.loc[invalid].to_dict("records"):
             rec.problem(
                 file=str(r["_file"]),
                 row=r["_row"],
@@ -209,7 +209,7 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.
                 fix=f"use one of {', '.join(sorted(valid))}",
             )
         if required:
-            for _, r in ep.loc[values == ""].iterrows():
+            for r in ep.loc[values == ""].to_dict("records"):
                 rec.problem(
                     file=str(r["_file"]),
                     row=r["_row"],
@@ -249,7 +249,7 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: st
     pp["_uasc"] = pp["_uasc"] | ~blank(pp["DUC"])
     sex = pp["SEX"].fillna("").map(normalise_sex)
     bad_sex = sex.isna() & ~blank(pp["SEX"])
-    for _, r in pp.loc[bad_sex].iterrows():
+    for r in pp.loc[bad_sex].to_dict("records"):
         rec.problem(
             file=str(r["_file"]),
             row=r["_row"],
@@ -266,7 +266,7 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: st
     for col in ("DOB", "DUC"):
         parsed = parse_dates(pp[col])
         bad = parsed.isna() & ~blank(pp[col])
-        for _, r in pp.loc[bad].iterrows():
+        for r in pp.loc[bad].to_dict("records"):
             rec.problem(
                 file=str(r["_file"]),
                 row=r["_row"],
@@ -294,9 +294,9 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: st
             strict=True,
         )
     )
-    for idx, r in pp.loc[dup].iterrows():
+    for r in pp.loc[dup].assign(_same=same_file[dup]).to_dict("records"):
         into = where[(r["_la"], r["CHILD"])]
-        if bool(same_file.at[idx]):
+        if bool(r["_same"]):
             rec.problem(
                 file=str(r["_file"]),
                 row=r["_row"],

@@ -124,7 +124,7 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         )
     }
     for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
-        for _, r in ep.loc[mask].iterrows():
+        for r in ep.loc[mask].to_dict("records"):
             into = survivor[(r["_la"], r["CHILD"], r["start"])]
             rec.problem(
                 file=r["_file"],
@@ -142,7 +142,7 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
                 ),
                 fix="remove the duplicate row",
             )
-    for _, r in ep.loc[across].iterrows():
+    for r in ep.loc[across].to_dict("records"):
         into = survivor[(r["_la"], r["CHILD"], r["start"])]
         rec.note(
             file=r["_file"],
@@ -204,9 +204,10 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         "RULE_1A": "open episode in an older return, next episode is a re-entry (RNE S): closed, REC E99",
         "RULE_1": "open episode in an older return, child remained looked after: closed at the next DECOM, REC X1",
     }
+    records = ep[["_file", "_row", "CHILD"]].to_dict("records")
     for i in np.flatnonzero(rule.to_numpy() != "").tolist():
         name = str(rule.iat[i])
-        row = ep.iloc[i]
+        row = records[i]
         merged = name in ("RULE_3", "RULE_3A")
         rec.note(
             file=row["_file"],
@@ -229,7 +230,7 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         (r5, "RULE_5", "episode ended X1 but a gap precedes the next, later-submitted episode"),
     ):
         for i in np.flatnonzero(mask.to_numpy()).tolist():
-            row = out.iloc[i]
+            row = out.iloc[i].to_dict()
             rec.note(
                 file=row["_file"],
                 row=row["_row"],
@@ -297,7 +298,7 @@ def periods_of_care(ep: pd.DataFrame) -> pd.Series:
 
 def drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     mask = ep["LS"].fillna("").isin(sorted(RESPITE_CODES))
-    for _, r in ep.loc[mask].iterrows():
+    for r in ep.loc[mask].to_dict("records"):
         rec.note(
             file=str(r["_file"]),
             row=r["_row"],
