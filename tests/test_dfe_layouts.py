@@ -336,3 +336,14 @@ def test_unparseable_files(tmp_path: Path) -> None:
     (tmp_path / "bad.csv").write_text(f'{HEAD},CPP_At31\n2022,{BD},"415\n')
     with pytest.raises(demandmodel.DataValidationError, match=r"bad\.csv"):
         demandmodel.read_dfe(tmp_path)
+
+
+def test_attrs_are_shared_not_deep_copied(tmp_path: Path) -> None:
+    # pandas deep-copies attrs on most operations; read_dfe's are read-only and shared.
+    (tmp_path / "cp.csv").write_text(f"{HEAD},CPP_At31\n2022,{BD},415\n")
+    panel = read_quiet(tmp_path)
+    subset = panel.loc[panel["period"] == 2022]
+    assert subset.attrs["regions"] is panel.attrs["regions"]
+    assert dict(subset.attrs["regions"]) == {"301": "988"}
+    with pytest.raises(TypeError):
+        panel.attrs["regions"]["301"] = "980"  # type: ignore[index]

@@ -22,7 +22,7 @@ Leicester's 2016 CLA is LAIT's revised 596, not the 2016 SFR's first-published 6
 Files not understood
 --------------------
 Every file the reader cannot use (documentation, a table with no measure it maps, an unknown
-layout) is listed in ``panel.attrs["unread_files"]`` (a list of ``{"file", "reason"}`` dicts:
+layout) is listed in ``panel.attrs["unread_files"]`` (a tuple of ``{"file", "reason"}`` dicts:
 ``pd.DataFrame(panel.attrs["unread_files"])`` tabulates it) and announced by one
 :class:`UnreadFileWarning`. Bad cells in a recognised table raise one
 :class:`~demandmodel.DataValidationError` naming every file, row, column and value.
@@ -50,6 +50,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,56 @@ class UnreadFileWarning(DemandModelWarning):
 
     The list, with a reason for each, is in ``panel.attrs["unread_files"]``.
     """
+
+
+class SharedMap(Mapping[str, str]):
+    """A read-only mapping that pandas' attrs copying shares instead of deep-copying.
+
+    pandas deep-copies ``attrs`` on nearly every operation; plain dicts and lists there make each
+    filter or groupby of a large Panel pay for the copy. Values in ``read_dfe``'s attrs are
+    read-only, so they can be shared.
+
+    >>> from demandmodel.data.dfe import SharedMap
+    >>> import copy
+    >>> m = SharedMap({"301": "988"})
+    >>> copy.deepcopy(m) is m, dict(m), m == {"301": "988"}
+    (True, {'301': '988'}, True)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, str]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"SharedMap({self._data!r})"
+
+    def __deepcopy__(self, memo: dict[int, object]) -> SharedMap:
+        return self
+
+    def __copy__(self) -> SharedMap:
+        return self
+
+
+class SharedRecords(tuple[dict[str, str], ...]):
+    """Read-only records (``{"file": ..., ...}`` dicts) shared, not deep-copied, by pandas attrs."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> SharedRecords:
+        return self
+
+    def __copy__(self) -> SharedRecords:
+        return self
 
 
 def empty_rows() -> pd.DataFrame:
@@ -317,10 +368,10 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
         for each measure's period convention), ``value`` float (NaN when suppressed or missing,
         never 0), ``status`` ``ok``/``suppressed``/``missing``, ``source`` the file path relative
         to ``path``, ``vintage`` the release year. ``attrs`` (plain Python values):
-        ``unread_files`` (list of ``{"file", "reason"}``), ``regions`` (``{la_code: region
-        code}`` as published) and ``notes`` (list of ``{"file", "note"}``: rows at geographic
-        levels the Panel does not keep, years taken from a path that disagree with a column
-        name, ...).
+        ``unread_files`` (tuple of ``{"file", "reason"}``), ``regions`` (read-only mapping
+        ``{la_code: region code}`` as published) and ``notes`` (tuple of ``{"file", "note"}``:
+        rows at geographic levels the Panel does not keep, years taken from a path that
+        disagree with a column name, ...). They are read-only and shared between copies.
 
     Raises
     ------
@@ -356,13 +407,13 @@ def read_dfe(path: str | Path, *, keep_revisions: bool = False) -> pd.DataFrame:
         out = rows.loc[chosen, list(PANEL_COLUMNS)]
     out = out.sort_values([LA_CODE, MEASURE, PERIOD, VINTAGE], kind="stable").reset_index(drop=True)
     out = out.astype({LA_CODE: "str", NEW_LA_CODE: "str", LA_NAME: "str", MEASURE: "str"})
-    # attrs hold plain Python values only: pandas compares attrs in concat and repr, and a
-    # DataFrame there would break both.
-    out.attrs["unread_files"] = [
-        {"file": f, "reason": r} for f, r in unread.itertuples(index=False)
-    ]
-    out.attrs["regions"] = dict(regions)
-    out.attrs["notes"] = [{"file": f, "note": n} for f, n in notes]
+    # attrs hold no DataFrame (pandas compares attrs in concat and repr, which a DataFrame
+    # breaks) and only read-only values that pandas can share instead of deep-copying.
+    out.attrs["unread_files"] = SharedRecords(
+        {"file": str(f), "reason": str(r)} for f, r in unread.itertuples(index=False)
+    )
+    out.attrs["regions"] = SharedMap(regions)
+    out.attrs["notes"] = SharedRecords({"file": f, "note": n} for f, n in notes)
     if len(unread):
         listed = "; ".join(f"{f} ({r})" for f, r in unread.head(8).itertuples(index=False))
         more = f"; and {len(unread) - 8} more" if len(unread) > 8 else ""

@@ -203,7 +203,7 @@ def rebase_boundaries(
     for change in changes:
         out = _apply_change(out, change)
     out = out.sort_values([LA_CODE, MEASURE, PERIOD], kind="stable").reset_index(drop=True)
-    out.attrs = dict(panel.attrs)  # keep read_dfe's regions and file reports
+    out.attrs = dict(panel.attrs)  # keep read_dfe's regions and file reports (read-only, shared)
     return out
 
 
@@ -266,13 +266,10 @@ def _apply_change(panel: pd.DataFrame, change: BoundaryChange) -> pd.DataFrame:
         )
     # Drop target rows replaced by a sum (non-ok rows of the same key).
     keys_new = {(r[MEASURE], r[PERIOD]) for r in new_rows}
-    tgt_drop = np.array(
-        [
-            c == change.target and (m, p) in keys_new
-            for c, m, p in zip(codes, panel[MEASURE], panel[PERIOD], strict=True)
-        ],
-        dtype=bool,
-    )
+    tgt_drop = np.zeros(len(panel), dtype=bool)
+    is_tgt = np.flatnonzero((codes == change.target).to_numpy())
+    tgt_keys = zip(panel[MEASURE].to_numpy()[is_tgt], panel[PERIOD].to_numpy()[is_tgt], strict=True)
+    tgt_drop[is_tgt] = [(m, p) in keys_new for m, p in tgt_keys]
     kept = panel.loc[~is_src & ~tgt_drop]
     if not new_rows:
         return pd.DataFrame(kept.reset_index(drop=True))
