@@ -237,3 +237,17 @@ def test_lait_mapping_agrees_with_ees_where_both_publish(every_row: pd.DataFrame
         assert share[measure] == 1.0, measure
     for measure in ("cla_31mar", "cla_starts", "cla_ceases", "cla_rate"):
         assert share[measure] > 0.8, measure  # the EES tables carry later revisions
+
+
+def test_lait_placement_mix_matches_national_counts(panel: pd.DataFrame) -> None:
+    # England 2022: LAIT's whole percentages against the national table's counts.
+    total = value(panel, ENGLAND, "cla_31mar", 2022)
+    counts = {
+        "foster": value(panel, ENGLAND, "cla_31mar_placement_foster", 2022),
+        "parents": value(panel, ENGLAND, "cla_31mar_placement_parents", 2022),
+        "other_residential": value(panel, ENGLAND, "cla_31mar_placement_other_residential", 2022),
+    }
+    for key, count in counts.items():
+        pct = value(panel, ENGLAND, f"cla_31mar_pct_{key}", 2022)
+        assert abs(pct - 100 * count / total) <= 0.6, key
+    assert value(panel, "301", "cla_31mar_pct_foster", 2022) == 71

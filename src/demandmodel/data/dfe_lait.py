@@ -4,8 +4,8 @@ LAIT holds 400+ indicators, long: ``Short Desc, Data item, Years, LA and Regions
 LA Number, Region``. Only the indicators in :data:`INDICATORS` are read (filtered inside pyarrow
 before anything reaches pandas, so the large file reads fast). They were checked against the EES
 tables where both exist (same values, same year labels), so the mapping is honest; LAIT adds
-LA-level workforce for 2016 (before the CSWW table starts), UASC at 31 March 2016-2022, rates, and
-the revised CLA figures of 2016-2018.
+LA-level workforce for 2016 (before the CSWW table starts), UASC at 31 March 2016-2022, rates, the
+revised CLA figures of 2016-2018 and the LA placement mix at 31 March 2020-2022 (whole percentages).
 
 ``LA Number`` is the DfE 3-digit code; LAIT's own England (970) and region (980-990) codes are the
 Panel's (see :mod:`demandmodel.data.geography`). ``Years`` comes as ``2021``, ``2018 (Rev)``,
@@ -58,6 +58,12 @@ INDICATORS: dict[str, str] = {
     "Work_Force_TO_Rate": "sw_turnover_rate",
     "Work_Force_AvgNumCase_SW": "sw_caseload",
     "Work_Force_Num_CaseHeld": "sw_cases",
+    "LAC_Foster_Placements": "cla_31mar_pct_foster",
+    "LAC_Parents_OR_Others": "cla_31mar_pct_parents",
+    "LAC_SecHome_And_ChildHome": "cla_31mar_pct_childrens_homes",
+    "LAC_Ind_SInd_Liv_Arr": "cla_31mar_pct_independent",
+    "LAC_Other_Res_Settings": "cla_31mar_pct_other_residential",
+    "LAC_Other_Place_Inc_Unreg": "cla_31mar_pct_other",
 }
 """LAIT ``Short Desc`` -> Panel measure."""
 

@@ -74,6 +74,14 @@ _AGE_BANDS = {
     "10_15": "10 to 15",
     "16_over": "16 and over",
 }
+_PCT_PLACEMENTS = {
+    "foster": "placed in foster care",
+    "parents": "placed with parents or other person with parental responsibility",
+    "childrens_homes": "in secure units or children's homes",
+    "independent": "in independent or semi-independent living arrangements",
+    "other_residential": "in other residential settings",
+    "other": "in other placements (including unregulated settings)",
+}
 _PLACEMENTS = {
     "foster": "foster placements",
     "adoption": "placed for adoption",
@@ -330,6 +338,17 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
             years="2017-2022",
         ),
     ]
+    for key, label in _PCT_PLACEMENTS.items():
+        rows.append(
+            MeasureInfo(
+                measure=f"cla_31mar_pct_{key}",
+                definition=f"Percentage of children looked after at 31 March {label} (whole percent, as LAIT rounds)",
+                unit="percent",
+                additive=False,
+                source=f"{_LAIT} (from EES la_cla_on_31_march_by_characteristics)",
+                years="2020-2022",
+            )
+        )
     for key, label in _AGE_BANDS.items():
         rows.append(
             MeasureInfo(
