@@ -478,7 +478,8 @@ def panel_series(panel: pd.DataFrame, la_code: str | int, measure: str) -> pd.Se
     panel
         A Panel (one row per la_code, measure, period, as :func:`read_dfe` returns by default).
     la_code
-        DfE 3-digit code (``301``, ``"301"``); England ``"970"``, regions ``"980"``-``"990"``.
+        DfE 3-digit code (``301``, ``"301"``; England ``"970"``, regions ``"980"``-``"990"``), or
+        the ONS code the Panel holds in ``new_la_code`` (``"E09000002"``).
     measure
         A measure name (see :func:`demandmodel.measures`).
 
@@ -495,10 +496,17 @@ def panel_series(panel: pd.DataFrame, la_code: str | int, measure: str) -> pd.Se
     ...     "value": [391.0, 402.0]})
     >>> demandmodel.panel_series(panel, 301, "cla_31mar").to_dict()
     {2020: 402.0, 2021: 391.0}
+    >>> panel["new_la_code"] = "E09000002"
+    >>> float(demandmodel.panel_series(panel, "E09000002", "cla_31mar")[2021])
+    391.0
     """
     code = str(la_code).strip()
     if code.isdigit() and len(code) < 3:
         code = code.zfill(3)
+    if len(code) == 9 and code[0] in "EW" and NEW_LA_CODE in panel.columns:
+        known = panel.loc[panel[NEW_LA_CODE] == code, LA_CODE]
+        if len(known):
+            code = str(known.iloc[0])
     sel = panel.loc[(panel[LA_CODE] == code) & (panel[MEASURE] == measure)]
     if sel.empty:
         have_la = sorted(set(panel.loc[panel[LA_CODE] == code, MEASURE]))
