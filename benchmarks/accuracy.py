@@ -22,15 +22,21 @@ Needs the ``bench`` extra (``pip install statsforecast``); without it only our m
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import time
-import warnings
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    # one BLAS thread per process: statsmodels/statsforecast fits make many tiny BLAS calls that a
+    # multi-threaded BLAS slows down 10-20 times on a busy machine
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 MEASURES = ("cla_31mar", "cp_31mar", "cin_31mar")
 QN = ("q025", "q10", "q25", "q50", "q75", "q90", "q975")

@@ -64,18 +64,24 @@ DEFAULT_FALLBACKS: tuple[str, ...] = ("drift", "naive")
 def fallback_chain(
     model: str | ModelSpec, fallbacks: Sequence[str] = DEFAULT_FALLBACKS
 ) -> list[Any]:
-    """The requested model followed by the fallbacks, without repeats.
+    """The requested model followed by the fallbacks (only those after it, if it is one).
 
     Examples
     --------
+    >>> [getattr(s, "name", s) for s in fallback_chain("auto")]
+    ['auto', 'drift', 'naive']
     >>> [getattr(s, "name", s) for s in fallback_chain("drift")]
     ['drift', 'naive']
+    >>> [getattr(s, "name", s) for s in fallback_chain("naive")]
+    ['naive']
     """
     first = get_model(model)
     chain: list[Any] = [first]
-    for name in fallbacks:
-        if name != getattr(first, "name", None):
-            chain.append(get_model(name))
+    rest = list(fallbacks)
+    name = getattr(first, "name", None)
+    if name in rest:  # a fallback asked for directly keeps only the simpler ones after it
+        rest = rest[rest.index(name) + 1 :]
+    chain.extend(get_model(n) for n in rest)
     return chain
 
 

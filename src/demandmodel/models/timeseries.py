@@ -5,7 +5,7 @@ Each model is fitted to ``z = log(1 + y)`` and simulated there; samples are back
 non-negative. The model spaces are deliberately small (DESIGN 4.1):
 
 - ``ets``: ETS(A,N,N) or ETS(A,Ad,N), whichever has the lower AICc (``ETSModel``);
-- ``arima``: ARIMA(p,1,q) with p, q in {0, 1}, lowest AICc (``SARIMAX``);
+- ``arima``: ARIMA(0,1,0), (1,1,0) or (0,1,1) (optionally (1,1,1)), lowest AICc (``SARIMAX``);
 - ``local``: local level or local linear trend, lowest AIC (``UnobservedComponents``);
 - ``theta``: the Theta method (``ThetaModel``), paths drawn from its predictive normal.
 
@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class FittedStatsmodels(FittedSeries):
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _one_thread():
                 warnings.simplefilter("ignore")
                 z = _simulate(self.results, horizon, n_samples, gen)
         except Exception as err:  # statsmodels raises many types
@@ -83,6 +84,20 @@ def _simulate(results: Any, horizon: int, n: int, gen: np.random.Generator) -> n
     return np.asarray(arr.T)
 
 
+def _one_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread while fitting (when ``threadpoolctl`` is installed).
+
+    statsmodels' optimisers make thousands of tiny BLAS calls; with a multi-threaded OpenBLAS on a
+    busy machine each call waits for threads and a fit runs 10-20 times slower.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional speed-up only
+        return contextlib.nullcontext()
+    limiter: contextlib.AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
+    return limiter
+
+
 def _fit_best(
     candidates: dict[str, Callable[[], Any]],
     *,
@@ -96,10 +111,10 @@ def _fit_best(
     errors: list[str] = []
     for name, make in candidates.items():
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _one_thread():
                 warnings.simplefilter("ignore")
                 res = make()
-            score = float(getattr(res, criterion))
+                score = float(getattr(res, criterion))
         except Exception as err:  # statsmodels raises many types
             errors.append(f"{name}: {err}")
             continue
@@ -161,20 +176,27 @@ class EtsSpec(SeriesModel):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArimaSpec(SeriesModel):
-    """ARIMA(p,1,q), p and q in {0, 1}, on log counts, chosen by AICc (from (0,1,0) to (1,1,1))."""
+    """ARIMA(p,1,q) on log counts, the order chosen by AICc among ``orders``.
+
+    Parameters
+    ----------
+    orders
+        Candidate ``(p, 1, q)`` orders. ``(1, 1, 1)`` may be added (used only with 8+ years); it
+        is left out by default because its likelihood is slow to optimise on 5-12 points.
+    """
 
     name: str = "arima"
     min_history: int = 5
+    orders: tuple[tuple[int, int, int], ...] = ((0, 1, 0), (1, 1, 0), (0, 1, 1))
 
     def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         z = _log_series(y)
-        orders = [(0, 1, 0), (1, 1, 0), (0, 1, 1)]
-        if len(z) >= 8:
-            orders.append((1, 1, 1))
+        orders = [o for o in self.orders if sum(o) < 3 or len(z) >= 8]
+
         def make(order: tuple[int, int, int]) -> Callable[[], Any]:
-            return lambda: SARIMAX(z, order=order).fit(disp=False)
+            return lambda: SARIMAX(z, order=order).fit(disp=False, maxiter=50)
 
         cands = {f"ARIMA{o}": make(o) for o in orders}
         variant, res = _fit_best(
@@ -232,7 +254,7 @@ class ThetaSpec(SeriesModel):
 
         z = _log_series(y)
         variant, res = _fit_best(
-            {"Theta": lambda: ThetaModel(z, period=1, deseasonalize=False).fit()},
+            {"Theta": lambda: ThetaModel(z, period=1, deseasonalize=False).fit(use_mle=False)},
             criterion="sigma2",
             la_code=la_code,
             measure=measure,
