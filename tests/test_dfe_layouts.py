@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import demandmodel
-from demandmodel.data.geography import ENGLAND
+from demandmodel.data.geography import ENGLAND, REGIONS
 
 HEAD = (
     "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
@@ -347,3 +347,16 @@ def test_attrs_are_shared_not_deep_copied(tmp_path: Path) -> None:
     assert dict(subset.attrs["regions"]) == {"301": "988"}
     with pytest.raises(TypeError):
         panel.attrs["regions"]["301"] = "980"  # type: ignore[index]
+
+
+def test_synthetic_la_published_tables_are_read() -> None:
+    # The synthetic LA copies the EES layouts; every one of its DfE tables must be understood.
+    demo = getattr(demandmodel, "demo_data_path", None)
+    if demo is None or not (demo() / "dfe").is_dir():
+        pytest.skip("the synthetic demo data is not in this build")
+    panel = read_quiet(demo() / "dfe")  # no UnreadFileWarning allowed
+    assert panel.attrs["unread_files"] == ()
+    las = set(panel["la_code"]) - {ENGLAND} - {c for c, _, _ in REGIONS}
+    assert len(las) >= 1
+    for measure in ("cla_31mar", "cla_starts", "cla_ceases", "cp_31mar", "cin_31mar", "pop_0_17"):
+        assert (panel["measure"] == measure).sum() >= 5, measure
