@@ -65,7 +65,7 @@ _A = "children"
 _EES_CLA = "EES cla_number_and_rate_per_10k_children (LA); cla_time_series (England)"
 _SFR = "SFR underlying data 2010-2017 (cla_sfr_2010_2017)"
 _LAIT = "LAIT (lait_long_to_2022.parquet)"
-_BY_AGE = "EES national_cla_on_31_march_by_characteristics (England); SFR CLA tables (LA)"
+_BY_AGE = "EES national_cla_on_31_march_by_characteristics (England) or la_cla_on_31_march_by_characteristics (LA, when given); SFR CLA tables (LA)"
 
 _AGE_BANDS = {
     "under1": "under 1",
@@ -387,7 +387,7 @@ def _vocabulary() -> tuple[MeasureInfo, ...]:
                 definition=f"Children looked after at 31 March: {label}",
                 unit=_A,
                 additive=True,
-                source="EES national_cla_on_31_march_by_characteristics (England); SFR CLA tables (LA; 2010 from placement codes)",
+                source="EES national_cla_on_31_march_by_characteristics (England) or la_cla_on_31_march_by_characteristics (LA, when given); SFR CLA tables (LA; 2010 from placement codes)",
                 years="2010-2016 LA and England (SFR)"
                 if key == "missing"
                 else "2010-2017 LA (SFR), 2010-2022 England",
