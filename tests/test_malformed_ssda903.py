@@ -217,14 +217,15 @@ def test_invalid_header_values(tmp_path: Path) -> None:
 
 def test_duplicate_rows(tmp_path: Path) -> None:
     f = write(tmp_path / "episodes.csv", [EP_HEAD, GOOD[0], GOOD[0], GOOD[0].replace("PR1", "PR4")])
-    fails = failures_of(f)
+    fails = failures_of(f).sort_values("row")
     assert fails[["row", "rule"]].values.tolist() == [
-        [1, "duplicate_row"],
-        [2, "duplicate_episode"],
+        [1, "duplicate_episode"],
+        [2, "duplicate_row"],
     ]
-    assert "another row of this file has the same CHILD and DECOM" in fails["message"].iloc[1]
+    assert "a later row of this file has the same CHILD and DECOM" in fails["message"].iloc[0]
+    assert "exact copy of row 1 of the same file" in fails["message"].iloc[1]
     data = demandmodel.read_ssda903(f, repair=True)
-    assert data.episodes[C.PROVIDER].tolist() == ["PR4"]  # the last row is kept
+    assert data.episodes[C.PROVIDER].tolist() == ["PR4"]  # the last version is kept
     assert data.log["action"].tolist() == ["merged", "merged"]
     assert data.log["after"].tolist() == [f"kept {f} row 3"] * 2
 

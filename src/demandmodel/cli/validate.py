@@ -11,6 +11,7 @@ what would be repaired instead of failing on repairable problems.
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -116,8 +117,9 @@ def _print_failures(failures: pd.DataFrame, max_rows: int) -> None:
             print(f"    [{rule}] {len(group)} problem(s)")
             for rec in group.head(max_rows).itertuples(index=False):
                 parts = []
-                if str(rec.row) not in ("", "None", "nan"):
-                    parts.append(f"row {rec.row}")
+                row = str(rec.row)
+                if row not in ("", "None", "nan", "<NA>"):
+                    parts.append(f"row {row}" if row.isdigit() else row)
                 if str(rec.column) not in ("", "None", "nan"):
                     parts.append(f"column {rec.column}")
                 if str(rec.value) not in ("", "None", "nan"):
@@ -136,10 +138,16 @@ def _print_log(log: pd.DataFrame, max_rows: int) -> None:
     print(f"  {len(shown)} change(s) would be made:")
     for (rule, action), group in shown.groupby(["rule", "action"], sort=False):
         print(f"    [{rule}] {action}: {len(group)} row(s)")
-        for rec in group.head(max_rows).itertuples(index=False):
-            child = f", child {rec.child}" if str(rec.child) else ""
-            change = f" ({rec.before} -> {rec.after})" if str(rec.before) or str(rec.after) else ""
-            print(f"      - {rec.file}, row {rec.row}{child}{change}")
+        for rec in group.head(max_rows).to_dict("records"):
+            text = {
+                k: "" if pd.isna(v) else str(v) for k, v in rec.items() if pd.api.types.is_scalar(v)
+            }
+            row = text.get("row", "")
+            where = text.get("file", "") + (f", row {row}" if row else "")
+            child = f", child {text['child']}" if text.get("child") else ""
+            before, after = text.get("before", ""), text.get("after", "")
+            change = f" ({before} -> {after})" if before or after else ""
+            print(f"      - {where}{child}{change}")
         if len(group) > max_rows:
             print(f"      ... and {len(group) - max_rows} more")
 
@@ -149,6 +157,14 @@ def _reader(kind: str) -> Callable[..., Any] | None:
 
     fn = getattr(demandmodel, READERS[kind], None)
     return fn if callable(fn) else None
+
+
+def _accepts_repair(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "repair" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bool:
@@ -161,10 +177,8 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
         return True
     print(f"{kind}: {label}")
     try:
-        if kind == "ssda903":
-            result = fn(paths, repair=repair)
-        else:
-            result = fn(paths[0]) if len(paths) == 1 else fn(paths)
+        target: Any = paths if kind == "ssda903" or len(paths) > 1 else paths[0]
+        result = fn(target, repair=repair) if _accepts_repair(fn) else fn(target)
     except DataValidationError as err:
         print(f"  FAILED: {err.args[0] if err.args else err}")
         if err.failures.empty:
@@ -186,6 +200,9 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
     else:
         size = getattr(result, "shape", None)
         print(f"  OK{f': {size[0]:,} rows' if size else ''}")
+        log = getattr(result, "log", None)
+        if repair and isinstance(log, pd.DataFrame) and {"rule", "action"} <= set(log.columns):
+            _print_log(log, max_rows)
     return True
 
 

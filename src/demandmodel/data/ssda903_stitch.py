@@ -99,32 +99,36 @@ def _neighbours(ep: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
-    """Collapse duplicate rows: exact copies and clashing keys within a file are input problems
-    (repaired by keeping the last row); the same episode in several returns is a re-submission
-    (the latest return wins). Every removed row is logged as *merged*."""
+    """Collapse duplicate rows; every removed row is logged as *merged*.
+
+    Within one return (file and year) an exact copy of an earlier row (``duplicate_row``: the
+    first copy is kept) or a second row with the same CHILD and DECOM (``duplicate_episode``: the
+    last row is kept) is an input problem. The same episode in several returns is a re-submission
+    (``RESUBMITTED``: the latest return's row is kept)."""
     ep = ep.sort_values(["_year", "_order"], kind="mergesort")
     content = [*KEY, "_file", "_year", *CONTENT_COLUMNS]
-    exact = ep.duplicated(subset=content, keep="last")
-    clash = ep.duplicated(subset=[*KEY, "_file", "_year", "start"], keep="last") & ~exact
-    across = ep.duplicated(subset=[*KEY, "start"], keep="last") & ~exact & ~clash
-    if not (exact | clash | across).any():
+    ep = ep.reset_index(drop=True)
+    exact = ep.duplicated(subset=content, keep="first").to_numpy()
+    clash = np.zeros(len(ep), dtype=bool)
+    clash[~exact] = (
+        ep.loc[~exact].duplicated(subset=[*KEY, "_file", "_year", "start"], keep="last").to_numpy()
+    )
+    across = np.zeros(len(ep), dtype=bool)
+    left = ~exact & ~clash
+    across[left] = ep.loc[left].duplicated(subset=[*KEY, "start"], keep="last").to_numpy()
+    gone = exact | clash | across
+    if not gone.any():
         return _sorted(ep)
-    last = ~ep.duplicated(subset=[*KEY, "start"], keep="last")
-    involved = ep.duplicated(subset=[*KEY, "start"], keep=False)
-    keep_rows = ep.loc[last & involved]
+    kept = ep.loc[~gone & ep.duplicated(subset=[*KEY, "start"], keep=False)]
     survivor = {
         (la, child, start): f"{file} row {row}"
         for la, child, start, file, row in zip(
-            keep_rows["_la"],
-            keep_rows["CHILD"],
-            keep_rows["start"],
-            keep_rows["_file"],
-            keep_rows["_row"],
-            strict=True,
+            kept["_la"], kept["CHILD"], kept["start"], kept["_file"], kept["_row"], strict=True
         )
     }
+    first = ep.groupby(content, dropna=False, sort=False)["_row"].transform("first")
     for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
-        for r in ep.loc[mask].to_dict("records"):
+        for r in ep.loc[mask].assign(_first=first.to_numpy()[mask]).to_dict("records"):
             into = survivor[(r["_la"], r["CHILD"], r["start"])]
             rec.problem(
                 file=r["_file"],
@@ -136,9 +140,9 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
                 action="merged",
                 after=f"kept {into}",
                 message=(
-                    "duplicate of a later row in the same file"
+                    f"exact copy of row {r['_first']} of the same file"
                     if rule == "duplicate_row"
-                    else "another row of this file has the same CHILD and DECOM but different values"
+                    else "a later row of this file has the same CHILD and DECOM but different values"
                 ),
                 fix="remove the duplicate row",
             )
@@ -154,7 +158,7 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
             after=f"kept {into}",
             message="episode re-stated in a later return; the latest return's row is kept",
         )
-    return _sorted(ep.loc[~(exact | clash | across)])
+    return _sorted(ep.loc[~gone])
 
 
 def _march31(year: pd.Series) -> pd.Series:
