@@ -492,23 +492,29 @@ class MarkovChain:
         record: str | Sequence[Any] = "month",
         multipliers: Sequence[RateMultiplier] = (),
         parameter_uncertainty: bool = True,
+        parameter_draws: int | None = None,
         history: pd.DataFrame | None = None,
     ) -> Forecast:
         """Monte Carlo paths of every state and aggregate at the record dates, as a Forecast.
 
         Moves are multinomial (a binomial draw of movers per state, then one destination per
         mover), entries Poisson; all vectorised over simulations. With ``parameter_uncertainty``
-        every simulation first redraws all rates from their Gamma posteriors.
+        all rates are redrawn from their Gamma posteriors: ``parameter_draws`` sets of rates
+        (default: one per simulation while the matrix exponentials stay cheap, i.e. up to
+        ``2e8 / (states + 1) ** 3`` sets and at least 50), simulation ``s`` using set
+        ``s % parameter_draws``.
         """
         gen = as_generator(rng)
         seed = rng if isinstance(rng, int) else None
         grid = time_grid(start, end, step)
         rec = record_points(grid, record)
         seg, params = self._segments(grid, multipliers)
-        fr, er = self._rates(samples, gen if parameter_uncertainty else None)
-        if not parameter_uncertainty:
-            fr, er = np.repeat(fr, samples, axis=0), np.repeat(er, samples, axis=0)
         n, s_ix = self.n_states, np.arange(samples)
+        if parameter_draws is None:
+            parameter_draws = min(samples, max(50, int(2e8 / (n + 1) ** 3)))
+        n_sets = max(1, min(int(parameter_draws), samples)) if parameter_uncertainty else 1
+        fr, er = self._rates(n_sets, gen if parameter_uncertainty else None)
+        set_of = s_ix % n_sets
         x0 = np.asarray(initial, dtype=float)
         if (x0 < 0).any() or not np.allclose(x0, np.round(x0)):
             raise DemandModelError(
@@ -530,32 +536,35 @@ class MarkovChain:
             if seg[k] != current:
                 current = int(seg[k])
                 p, lam, key = cache[current]
-                lam_tot = lam.sum(axis=1)
-                lam_cum = np.cumsum(lam, axis=1) / np.where(lam_tot > 0, lam_tot, 1.0)[:, None]
+                lam_set = lam.sum(axis=1)
+                lam_cum = np.cumsum(lam, axis=1) / np.where(lam_set > 0, lam_set, 1.0)[:, None]
+                lam_tot = lam_set[set_of]
             if key != current_key:
                 current_key = key
-                moves = np.zeros((samples, n + 1, n + 1))  # (sim, origin, dest); left stays
+                moves = np.zeros((n_sets, n + 1, n + 1))  # (set, origin, dest); left stays
                 moves[:, :n, :] = np.transpose(p[:, :, :n], (0, 2, 1))
                 moves[:, np.arange(n + 1), np.arange(n + 1)] = 0.0
                 cum = np.cumsum(moves, axis=2)
-                pmove = np.clip(cum[:, :, -1], 0.0, 1.0).reshape(-1)
-                cum2 = cum.reshape(samples * (n + 1), n + 1)
+                pm_set = np.clip(cum[:, :, -1], 0.0, 1.0)
+                pmove = pm_set[set_of].reshape(-1)
+                cum2 = cum.reshape(n_sets * (n + 1), n + 1)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
                 p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
             idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0)
             touched = [idx]
             if idx.size:
                 who = np.repeat(idx, k_move)
-                rows = cum2[who]
+                base = who - who % (n + 1)
+                rows = cum2[set_of[who // (n + 1)] * (n + 1) + who % (n + 1)]
                 u = gen.random(who.size) * rows[:, -1]
-                to = who - who % (n + 1) + (rows < u[:, None]).sum(axis=1)
+                to = base + (rows < u[:, None]).sum(axis=1)
                 x_flat[idx] -= k_move
                 np.add.at(x_flat, to, 1)
                 touched.append(to)
             n_in = gen.poisson(lam_tot)
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
-                rows = lam_cum[sim]
+                rows = lam_cum[set_of[sim]]
                 dest = np.minimum((rows < gen.random(sim.size)[:, None]).sum(axis=1), n - 1)
                 to = sim * (n + 1) + dest
                 np.add.at(x_flat, to, 1)
@@ -577,6 +586,7 @@ class MarkovChain:
                 **self.metadata,
                 "step": step,
                 "parameter_uncertainty": parameter_uncertainty,
+                "parameter_draws": n_sets,
             },
         )
 
