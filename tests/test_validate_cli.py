@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -135,6 +136,9 @@ def test_dispatch_to_other_readers_when_present(
 
     def fake_dfe(path: Path) -> pd.DataFrame:
         seen.append(path)
+        warnings.warn(
+            "2 suppressed cells read as missing", demandmodel.DataRepairWarning, stacklevel=2
+        )
         return pd.DataFrame({"value": [1.0, 2.0]})
 
     monkeypatch.setattr(demandmodel, "read_cin_census", fake_cin, raising=False)
@@ -144,6 +148,7 @@ def test_dispatch_to_other_readers_when_present(
     assert seen == [cin, dfe]
     assert "- row 3, column PersonBirthDate, value 'Notadate': not a date" in out
     assert "dfe: " in out and "OK: 2 rows" in out
+    assert "note: 2 suppressed cells read as missing" in out  # reader warnings shown, not raised
 
 
 def test_missing_reader_is_reported_not_crashed(

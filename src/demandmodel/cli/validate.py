@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -168,7 +169,7 @@ def _accepts_repair(fn: Callable[..., Any]) -> bool:
 
 
 def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bool:
-    from demandmodel.errors import DataValidationError, DemandModelError
+    from demandmodel.errors import DataValidationError, DemandModelError, DemandModelWarning
 
     label = ", ".join(str(p) for p in paths)
     fn = _reader(kind)
@@ -178,7 +179,16 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
     print(f"{kind}: {label}")
     try:
         target: Any = paths if kind == "ssda903" or len(paths) > 1 else paths[0]
-        result = fn(target, repair=repair) if _accepts_repair(fn) else fn(target)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DemandModelWarning)
+            result = fn(target, repair=repair) if _accepts_repair(fn) else fn(target)
+        for warning in caught:
+            if issubclass(warning.category, DemandModelWarning):
+                print(f"  note: {warning.message}")
+            else:  # pragma: no cover - not ours: hand back to the warnings machinery
+                warnings.showwarning(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
     except DataValidationError as err:
         print(f"  FAILED: {err.args[0] if err.args else err}")
         if err.failures.empty:
