@@ -21,6 +21,13 @@ from demandmodel.data.geography import la_lookup, rebase_boundaries
 from demandmodel.data.measures import measures
 from demandmodel.data.population import rate_per_10k
 from demandmodel.data.ssda903 import SSDA903Data, read_ssda903
+from demandmodel.data.synthetic import (
+    SyntheticLA,
+    SyntheticSpec,
+    demo_data_path,
+    make_synthetic_la,
+    write_synthetic_la,
+)
 from demandmodel.data.workforce import Workforce, read_workforce
 from demandmodel.errors import (
     DataRepairWarning,
@@ -67,15 +74,19 @@ __all__ = [
     "SSDA903Data",
     "ScenarioError",
     "StateSpace",
+    "SyntheticLA",
+    "SyntheticSpec",
     "UnreadFileWarning",
     "Workforce",
     "__version__",
     "available_models",
+    "demo_data_path",
     "dfe_revisions",
     "evaluate_backtest",
     "forecast_panel",
     "get_model",
     "la_lookup",
+    "make_synthetic_la",
     "markov_backtest",
     "markov_backtest_summary",
     "measures",
@@ -89,5 +100,6 @@ __all__ = [
     "register_model",
     "rolling_backtest",
     "write_html_report",
+    "write_synthetic_la",
     "write_workbook",
 ]

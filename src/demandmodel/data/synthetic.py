@@ -1,0 +1,278 @@
+"""A synthetic local authority: every input an analyst has, realistic, seeded (the embedded default).
+
+:func:`make_synthetic_la` simulates the life histories of the children of a fictional LA
+("Synthetic Borough (SYNTHETIC)", DfE code ``999``, about 60,000 children aged 0-17) from 1995 and
+keeps the TRUE process: its parameters (:class:`~demandmodel.data.synthetic_spec.SyntheticSpec`),
+the state log of every child in care, and the true stock by date and state
+(:meth:`SyntheticLA.true_stock`). :func:`write_synthetic_la` writes what an analyst really has for
+the collection years 2014-2023 (years ending 31 March): SSDA903 returns, CIN census tables,
+workforce, DfE-style published tables and population estimates and projections, with a few
+data-quality faults listed in ``synthetic_faults.csv``. See the modules ``synthetic_spec`` (the
+model), ``synthetic_sim``, ``synthetic_episodes``, ``synthetic_cin`` (the simulation),
+``synthetic_write`` and ``synthetic_published`` (the files).
+
+One generated dataset ships with the package; :func:`demo_data_path` returns its folder, and
+``python data/make_demo.py`` (or :func:`write_demo`) regenerates it byte for byte.
+
+Examples
+--------
+>>> import demandmodel
+>>> la = demandmodel.make_synthetic_la(demandmodel.SyntheticSpec(pop_0_17=5000.0), rng=1)
+>>> stock = la.true_stock(["2022-03-31"])
+>>> int(stock["count"].sum()) > 0
+True
+>>> (demandmodel.demo_data_path() / "ssda903" / "2023" / "episodes.csv").is_file()
+True
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from demandmodel._random import RNGLike, as_generator
+from demandmodel.data import synthetic_published as pub
+from demandmodel.data import synthetic_write as sw
+from demandmodel.data.synthetic_cin import simulate_cin
+from demandmodel.data.synthetic_episodes import build_episodes
+from demandmodel.data.synthetic_sim import (
+    ENTRY,
+    EXIT,
+    add_years,
+    simulate_care,
+    simulate_population,
+    simulate_uasc,
+    to_day,
+)
+from demandmodel.data.synthetic_spec import (
+    AGE_BAND_EDGES,
+    AGE_BANDS,
+    CATEGORIES,
+    DURATION_BANDS,
+    DURATION_EDGES_DAYS,
+    SyntheticSpec,
+)
+
+__all__ = [
+    "DEMO_SEED",
+    "SyntheticLA",
+    "SyntheticSpec",
+    "demo_data_path",
+    "make_synthetic_la",
+    "write_demo",
+    "write_synthetic_la",
+]
+
+DEMO_SEED = 2022
+"""The seed of the dataset shipped with the package."""
+DEMO_FOLDER = "SYNTHETIC_borough_999"
+DEMO_CIN_YEARS = 4
+"""The demo ships the CIN census of its last 4 years only (about 0.75 MB a year)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyntheticLA:
+    """A simulated LA: the truth, and the clean child-level records the files are written from.
+
+    Attributes
+    ----------
+    spec
+        The true parameters.
+    children
+        ``child, dob, sex, ethnic, uasc, arrival, mc_dob`` (days since 1970-01-01).
+    states
+        The true in-care state log: ``child, day, kind (0 entry, 1 move, 2 exit), category, rec``.
+    episodes
+        Clean SSDA903 episodes (days; ``dec`` NA while open; ``respite`` marks V3/V4 breaks).
+    cin
+        Clean CIN census frames ``cin``, ``s47``, ``cpp``.
+    """
+
+    spec: SyntheticSpec
+    children: pd.DataFrame
+    states: pd.DataFrame
+    episodes: pd.DataFrame
+    cin: dict[str, pd.DataFrame]
+
+    def true_stock(self, dates: Sequence[str] | None = None) -> pd.DataFrame:
+        """Children in care on each date by age band, placement category, duration band and UASC.
+
+        Parameters
+        ----------
+        dates
+            ISO dates; default every 31 March from ``first_year - 1`` to ``last_year``.
+
+        Returns
+        -------
+        DataFrame ``date, age_band, placement_category, duration_band, uasc, count`` (only
+        non-empty cells). Respite and temporary episodes are not states, so never counted.
+        """
+        spec = self.spec
+        if dates is None:
+            dates = [f"{y}-03-31" for y in range(spec.first_year - 1, spec.last_year + 1)]
+        st = self.states
+        kids = self.children.set_index("child")
+        # Spells of constant category: from each entry/move to the next event of the child.
+        nxt_day = st["day"].shift(-1)
+        same = st["child"].shift(-1) == st["child"]
+        spells = st.loc[st["kind"] != EXIT].copy()
+        spells["until"] = np.where(same.loc[spells.index], nxt_day.loc[spells.index], np.inf)
+        entry_day = st["day"].where(st["kind"] == ENTRY).ffill()
+        spells["entry"] = entry_day.loc[spells.index]
+        out = []
+        for iso in dates:
+            d = to_day(iso)
+            on = spells.loc[(spells["day"] <= d) & (spells["until"] > d)]
+            dob = kids.loc[on["child"], "dob"].to_numpy()
+            edges = np.stack([add_years(dob, a) for a in AGE_BAND_EDGES[1:5]], axis=1)
+            band = (d >= edges).sum(axis=1)
+            dur = d - on["entry"].to_numpy()
+            dband = np.searchsorted(np.array(DURATION_EDGES_DAYS[1:]), dur, side="right")
+            frame = pd.DataFrame(
+                {
+                    "date": iso,
+                    "age_band": np.array(AGE_BANDS)[band],
+                    "placement_category": np.array(CATEGORIES)[on["category"].to_numpy()],
+                    "duration_band": np.array(DURATION_BANDS)[dband],
+                    "uasc": kids.loc[on["child"], "uasc"].to_numpy(),
+                }
+            )
+            out.append(frame.value_counts(sort=False).rename("count").reset_index())
+        res = pd.concat(out, ignore_index=True)
+        return res.sort_values(list(res.columns[:-1])).reset_index(drop=True)
+
+    def write(
+        self, folder: str | Path, *, rng: RNGLike = 0, cin_years: Sequence[int] | None = None
+    ) -> list[Path]:
+        """Write the dataset to ``folder``; see :func:`write_synthetic_la`."""
+        return write_synthetic_la(self, folder, rng=rng, cin_years=cin_years)
+
+
+def make_synthetic_la(
+    spec: SyntheticSpec | None = None, *, rng: RNGLike = DEMO_SEED
+) -> SyntheticLA:
+    """Simulate a synthetic LA (deterministic for a seed; a few seconds for 60,000 children).
+
+    Parameters
+    ----------
+    spec
+        True parameters; default :class:`SyntheticSpec` ().
+    rng
+        Seed, ``numpy.random.Generator`` or ``SeedSequence``.
+    """
+    spec = SyntheticSpec() if spec is None else spec
+    gen = as_generator(rng)
+    kids = simulate_population(spec, rng=gen)
+    uasc = simulate_uasc(spec, len(kids), rng=gen)
+    children = pd.concat([kids, uasc], ignore_index=True)
+    children["uasc"] = children["arrival"].notna()
+    states = simulate_care(spec, children, rng=gen)
+    episodes = build_episodes(spec, children, states, rng=gen)
+    # Young mothers in care: a few girls have a child at about 16-17.
+    girls = (children["sex"] == 2).to_numpy() & np.isin(children["child"], states["child"])
+    mum = girls & (gen.random(len(children)) < 0.05)
+    mc = children["dob"].to_numpy() + (16 + gen.random(len(children)) * 1.8) * 365.25
+    children["mc_dob"] = pd.array(np.where(mum, np.floor(mc), np.nan), dtype="Float64").astype(
+        "Int64"
+    )
+    cin = simulate_cin(spec, children, states, rng=gen)
+    children["arrival"] = children["arrival"].astype("Float64").astype("Int64")
+    return SyntheticLA(spec=spec, children=children, states=states, episodes=episodes, cin=cin)
+
+
+def write_synthetic_la(
+    la: SyntheticLA,
+    folder: str | Path,
+    *,
+    rng: RNGLike = 0,
+    cin_years: Sequence[int] | None = None,
+) -> list[Path]:
+    """Write every file of the synthetic LA under ``folder``; returns the paths written.
+
+    Layout: ``ssda903/YEAR/{header,episodes,uasc}.csv``, ``cin_census/YEAR/*.csv``,
+    ``workforce.csv``, ``population_projection.csv``, ``dfe/{cla,cin,population,workforce}/*.csv``,
+    ``truth_stock_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
+    ``rng`` drives only the injected faults and workforce noise. ``cin_years`` limits the CIN
+    census folders written (default: every year; the published tables always cover every year).
+    """
+    root = Path(folder)
+    gen = as_generator(rng)
+    spec = la.spec
+    years = range(spec.first_year, spec.last_year + 1)
+    returns = {y: sw.ssda903_year(la.episodes, la.children, y) for y in years}
+    returns, manifest = sw.inject_faults(returns, rng=gen)
+    paths: list[Path] = []
+    for y, tables in returns.items():
+        paths += sw.write_tables(tables, root / "ssda903" / str(y), ["header", "episodes", "uasc"])
+    for y in years if cin_years is None else cin_years:
+        tables = sw.cin_census_year(la.cin, la.children, y, spec.la_code)
+        paths += sw.write_tables(tables, root / "cin_census" / str(y), list(tables))
+    files: dict[str, pd.DataFrame] = {}
+    files.update(pub.cla_tables(spec, la))
+    files.update(pub.cin_tables(spec, la))
+    files.update(pub.population_tables(spec, la))
+    files.update(pub.workforce_tables(spec, la, rng=gen))
+    files["truth_stock_31march.csv"] = la.true_stock()
+    for name, frame in sorted(files.items()):
+        bom = name.endswith(
+            ("cla_number_and_rate_per_10k_children.csv", "on_31_march_by_characteristics.csv")
+        )
+        paths.append(sw.write_csv(frame, root / name, bom=bom))
+    paths.append(sw.write_csv(manifest, root / "synthetic_faults.csv"))
+    spec_path = root / "synthetic_spec.json"
+    spec_path.write_text(json.dumps(spec.to_dict(), indent=1) + "\n", encoding="utf-8")
+    paths.append(spec_path)
+    readme = root / "README.md"
+    readme.write_text(_readme(spec, manifest), encoding="utf-8")
+    paths.append(readme)
+    return sorted(paths)
+
+
+def _readme(spec: SyntheticSpec, manifest: pd.DataFrame) -> str:
+    faults = "\n".join(
+        f"- `{r.file}` row {r.row}: {r.fault} ({r.message})" for r in manifest.itertuples()
+    )
+    return f"""# SYNTHETIC DATA - {spec.la_name}, LA code {spec.la_code}
+
+NO REAL CHILD IS DESCRIBED HERE. Every record was simulated by `demandmodel.make_synthetic_la`
+(see `synthetic_spec.json` for the true parameters). Collection years {spec.first_year}-{spec.last_year}
+(years ending 31 March).
+
+- `ssda903/YEAR/`: SSDA903 returns (header, episodes, uasc); each re-submits every episode open in
+  its year; DD/MM/YYYY dates; SEX 1/2.
+- `cin_census/YEAR/`: CIN census, flattened `csc-validator-be-cin` tables, ISO dates.
+- `workforce.csv`: la_code, date (30 September), case_holding_fte, agency_fte, cases_held, vacancies.
+- `dfe/`: published-style tables (explore-education-statistics layout, this LA only).
+- `population_projection.csv`: la_code, period (mid-year), variant (principal/high/low), pop_0_17.
+- `truth_stock_31march.csv`: the TRUE stock in care on each 31 March by state.
+- `synthetic_faults.csv`: the data-quality faults injected into the returns (row = 1-based data row):
+{faults}
+
+Regenerate byte for byte: `python data/make_demo.py` from the repository root.
+"""
+
+
+def demo_data_path() -> Path:
+    """The folder of the SYNTHETIC demo dataset shipped with the package.
+
+    Examples
+    --------
+    >>> import demandmodel
+    >>> demandmodel.demo_data_path().name
+    'SYNTHETIC_borough_999'
+    """
+    return Path(__file__).resolve().parent / "demo" / DEMO_FOLDER
+
+
+def write_demo(folder: str | Path | None = None) -> list[Path]:
+    """Regenerate the demo dataset (seed :data:`DEMO_SEED`) into ``folder`` (default: in place)."""
+    target = demo_data_path() if folder is None else Path(folder)
+    spec = SyntheticSpec()
+    la = make_synthetic_la(spec, rng=DEMO_SEED)
+    cin_years = range(spec.last_year - DEMO_CIN_YEARS + 1, spec.last_year + 1)
+    return write_synthetic_la(la, target, rng=DEMO_SEED, cin_years=cin_years)
