@@ -135,3 +135,15 @@ def test_missing_columns_are_named() -> None:
             reference_start="2020-01-01",
             reference_end="2020-12-31",
         )
+
+
+def test_window_before_the_cin_returns_is_refused(data: dict[str, pd.DataFrame]) -> None:
+    cin = data["cin_episodes"].assign(collection_year=2020)
+    with pytest.raises(DemandModelError, match="collection year 2020"):
+        PathwayModel().fit(
+            cin_episodes=cin,
+            cp_plans=data["cp_plans"],
+            episodes=data["episodes"],
+            reference_start="2018-04-01",
+            reference_end="2020-03-31",
+        )

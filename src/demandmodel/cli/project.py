@@ -120,7 +120,15 @@ def run(args: argparse.Namespace) -> int:
         from demandmodel.data.cin_census import read_cin_census
         from demandmodel.models.pathway import PathwayModel
 
-        cin = read_cin_census(args.cin_census, repair=args.repair)
+        cin_paths: list[Path] = []
+        for path in args.cin_census:
+            # A folder of year folders (as the synthetic LA writes them) means each year folder.
+            subs = sorted(q for q in path.iterdir() if q.is_dir()) if path.is_dir() else []
+            direct = path.is_dir() and any(
+                q.suffix.lower() in (".csv", ".xml") for q in path.iterdir()
+            )
+            cin_paths += subs if subs and not direct else [path]
+        cin = read_cin_census(cin_paths, repair=args.repair)
         pfit = PathwayModel(k=args.k).fit(
             cin_episodes=cin.cin_episodes,
             cp_plans=cin.cp_plans,

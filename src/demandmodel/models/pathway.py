@@ -161,9 +161,22 @@ class PathwayModel:
         ``cin_episodes`` may use the CIN census names ``referral_date`` / ``closure_date``;
         ``cp_plans`` has ``start, end``; ``episodes`` are SSDA903 Episodes (DESIGN 3).
         """
+        t0, t1 = pd.Timestamp(reference_start).normalize(), pd.Timestamp(reference_end).normalize()
+        if (
+            "collection_year" in cin_episodes.columns
+            and cin_episodes["collection_year"].notna().any()
+        ):
+            first_year = int(cin_episodes["collection_year"].min())
+            covered = pd.Timestamp(first_year - 1, 4, 1)
+            if t0 < covered:
+                raise DemandModelError(
+                    f"The reference window starts {t0.date()}, but the CIN census returns start with "
+                    f"collection year {first_year} (from {covered.date()}): CIN episodes and CP plans that "
+                    f"closed before then are missing, which would bias every rate. Start the window on "
+                    f"or after {covered.date()}, or add earlier CIN census returns."
+                )
         cin = cin_episodes.rename(columns={"referral_date": "start", "closure_date": "end"})
         spells = level_spells(cin, cp_plans, _care_periods(episodes))
-        t0, t1 = pd.Timestamp(reference_start).normalize(), pd.Timestamp(reference_end).normalize()
         w0, w1 = float(days([t0])[0]), float(days([t1])[0]) + 1.0
         n = len(LEVELS)
         idx = {lev: i for i, lev in enumerate(LEVELS)}
