@@ -66,10 +66,10 @@ def test_repair_shows_what_would_change(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["validate", "--repair", str(f)]) == 0
     out = capsys.readouterr().out
     assert "OK: 1 episodes of 1 children" in out
-    assert "2 change(s) would be made" in out
+    assert "1 repair(s) would be made" in out
     assert "[code_invalid] changed: 1 row(s)" in out
     assert f"- {f}, row 1, child 1 (PLACE=FISH -> PLACE=)" in out
-    assert "[respite] dropped: 1 row(s)" in out
+    assert "documented processing (see .log): respite dropped 1" in out
 
 
 def test_unrepairable_problems_still_fail_with_repair(
@@ -179,3 +179,26 @@ def test_validate_fixture_with_deliberate_errors(
     assert "value 'notadate'" in out and "value 'A'" in out
     assert main(["validate", "--repair", str(folder)]) == 0
     assert "OK: 16 episodes of 10 children from 10 file(s)" in capsys.readouterr().out
+
+
+def test_mixed_folder_is_split_by_kind(tmp_path: Path) -> None:
+    from demandmodel.cli.validate import classify
+
+    write(
+        tmp_path / "returns" / "2022" / "episodes.csv",
+        [EP_HEAD, "1,01/05/2021,S,C2,N1,U4,PR1,,,,,,"],
+    )
+    write(tmp_path / "returns" / "2022" / "header.csv", ["CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"])
+    write(tmp_path / "cin" / "2022" / "CINdetails.csv", ["LAchildID,CINdetailsID,CINreferralDate"])
+    write(tmp_path / "cin" / "2022" / "Header.csv", ["Collection,Year,ReferenceDate"])
+    write(tmp_path / "published.csv", ["time_period,la_name,value"])
+    write(
+        tmp_path / "faults.csv", ["file,row,child,column,fault"]
+    )  # has CHILD, but is no SSDA903 table
+    groups, unknown = classify([tmp_path])
+    assert groups == {
+        "cin": [tmp_path / "cin"],
+        "ssda903": [tmp_path / "returns"],
+        "dfe": [tmp_path / "published.csv"],
+    }
+    assert unknown == [tmp_path / "faults.csv"]

@@ -72,7 +72,14 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
+_INPUT_SUFFIXES = (".csv", ".xml", ".parquet")
+_MULTI = ("ssda903", "cin")
+"""Kinds whose reader takes all inputs at once (years are joined)."""
+
+
 def _sniff_file(path: Path) -> str | None:
+    if path.suffix.lower() == ".parquet":
+        return "dfe"
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
@@ -88,27 +95,73 @@ def _sniff_file(path: Path) -> str | None:
             return "cin"
         return None
     first = text.splitlines()[0] if text else ""
-    cols = {c.strip().strip('"').upper() for c in re.split(r"[,;\t]", first)}
+    names = [c.strip().strip('"') for c in re.split(r"[,;\t]", first)]
+    cols = {n.upper() for n in names}
     if "TIME_PERIOD" in cols or "GEOG_L" in cols:
         return "dfe"
-    if "CHILD" in cols or "CHILDID" in cols or cols & _SSDA903_MARKERS:
+    if "LACHILDID" in cols or {"COLLECTION", "REFERENCEDATE"} <= cols:
+        return "cin"
+    if "CASE_HOLDING_FTE" in cols or "CASES_HELD" in cols:
+        return "workforce"
+    from demandmodel.data.ssda903_io import canonical_column, identify_table
+
+    if identify_table([canonical_column(n) for n in names])[0] is not None:
         return "ssda903"
     return None
 
 
+def _files(folder: Path) -> list[Path]:
+    return sorted(
+        f
+        for f in folder.rglob("*")
+        if f.is_file()
+        and f.suffix.lower() in _INPUT_SUFFIXES
+        and not any(part.startswith(".") for part in f.relative_to(folder).parts)
+    )
+
+
 def detect_kind(path: Path) -> str | None:
-    """The kind of input at ``path`` (a folder takes the kind of most of its files)."""
+    """The kind of input at ``path``; for a folder, the kind of its files when they agree.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = Path(tempfile.mkdtemp()) / "episodes.csv"
+    >>> _ = f.write_text("CHILD,DECOM,RNE,LS,PLACE,DEC,REC\\n")
+    >>> detect_kind(f)
+    'ssda903'
+    """
     if path.is_dir():
-        kinds = [
-            _sniff_file(f)
-            for f in sorted(path.rglob("*"))
-            if f.is_file() and f.suffix.lower() in (".csv", ".xml", ".parquet")
-        ]
-        found = [k for k in kinds if k]
-        return max(set(found), key=found.count) if found else None
-    if path.suffix.lower() == ".parquet":
-        return "dfe"
+        kinds = {_sniff_file(f) for f in _files(path)}
+        return kinds.pop() if len(kinds) == 1 else None
     return _sniff_file(path)
+
+
+def classify(paths: list[Path], kind: str = "auto") -> tuple[dict[str, list[Path]], list[Path]]:
+    """Inputs grouped by kind, and the files recognised as none.
+
+    A folder whose files are all of one kind stays whole; a mixed folder is split into its
+    sub-folders and files, recursively.
+    """
+    groups: dict[str, list[Path]] = {}
+    unknown: list[Path] = []
+
+    def visit(path: Path) -> None:
+        found = detect_kind(path) if kind == "auto" else kind
+        if found is not None:
+            groups.setdefault(found, []).append(path)
+        elif not path.is_dir() or not _files(path):
+            unknown.append(path)
+        else:
+            for child in sorted(path.iterdir()):
+                if child.name.startswith("."):
+                    continue
+                if (child.is_dir() and _files(child)) or child.suffix.lower() in _INPUT_SUFFIXES:
+                    visit(child)
+
+    for path in paths:
+        visit(path)
+    return groups, unknown
 
 
 def _print_failures(failures: pd.DataFrame, max_rows: int) -> None:
@@ -132,12 +185,16 @@ def _print_failures(failures: pd.DataFrame, max_rows: int) -> None:
 
 
 def _print_log(log: pd.DataFrame, max_rows: int) -> None:
+    from demandmodel.data.ssda903_codes import PROCESSING_RULES
+
     shown = log.loc[~log["action"].isin(["noted"])]
-    if shown.empty:
+    routine = shown["rule"].isin(sorted(PROCESSING_RULES))
+    repairs, processing = shown.loc[~routine], shown.loc[routine]
+    if repairs.empty:
         print("  nothing to repair")
-        return
-    print(f"  {len(shown)} change(s) would be made:")
-    for (rule, action), group in shown.groupby(["rule", "action"], sort=False):
+    else:
+        print(f"  {len(repairs)} repair(s) would be made:")
+    for (rule, action), group in repairs.groupby(["rule", "action"], sort=False):
         print(f"    [{rule}] {action}: {len(group)} row(s)")
         for rec in group.head(max_rows).to_dict("records"):
             text = {
@@ -151,6 +208,10 @@ def _print_log(log: pd.DataFrame, max_rows: int) -> None:
             print(f"      - {where}{child}{change}")
         if len(group) > max_rows:
             print(f"      ... and {len(group) - max_rows} more")
+    if not processing.empty:
+        counts = processing.groupby(["rule", "action"], sort=False).size().reset_index()
+        done = ", ".join(f"{r} {a} {n}" for r, a, n in counts.itertuples(index=False))
+        print(f"  documented processing (see .log): {done}")
 
 
 def _reader(kind: str) -> Callable[..., Any] | None:
@@ -171,7 +232,9 @@ def _accepts_repair(fn: Callable[..., Any]) -> bool:
 def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bool:
     from demandmodel.errors import DataValidationError, DemandModelError, DemandModelWarning
 
-    label = ", ".join(str(p) for p in paths)
+    label = ", ".join(str(p) for p in paths[:3]) + (
+        f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    )
     fn = _reader(kind)
     if fn is None:
         print(f"{kind}: {label}\n  SKIPPED: no reader for {kind} inputs in this version")
@@ -218,26 +281,25 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
 
 def run(args: argparse.Namespace) -> int:
     """Validate every input; exit code 2 when any fails."""
-    groups: dict[str, list[Path]] = {}
     ok = True
+    present: list[Path] = []
     for path in args.paths:
-        if not path.exists():
+        if path.exists():
+            present.append(path)
+        else:
             print(f"{path}\n  FAILED: no such file or folder")
             ok = False
-            continue
-        kind = detect_kind(path) if args.kind == "auto" else args.kind
-        if kind is None:
-            print(
-                f"{path}\n  FAILED: not recognised as SSDA903, CIN census, workforce census or "
-                "DfE statistics; use --kind to say what it is"
-            )
-            ok = False
-            continue
-        groups.setdefault(kind, []).append(path)
+    groups, unknown = classify(present, args.kind)
+    for path in unknown:
+        print(
+            f"{path}\n  FAILED: not recognised as SSDA903, CIN census, workforce census or "
+            "DfE statistics; use --kind to say what it is"
+        )
+        ok = False
     for kind in KINDS:
         if kind not in groups:
             continue
-        if kind == "ssda903":
+        if kind in _MULTI:
             ok &= _run_one(kind, groups[kind], repair=args.repair, max_rows=args.max_rows)
         else:
             for path in groups[kind]:

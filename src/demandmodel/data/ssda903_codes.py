@@ -34,6 +34,7 @@ __all__ = [
     "CATEGORIES",
     "LEGAL_STATUS_CODES",
     "PLACEMENT_CODES",
+    "PROCESSING_RULES",
     "PROVIDER_CODES",
     "REASON_END_CODES",
     "REASON_NEW_CODES",
@@ -148,6 +149,12 @@ REASON_END_CODES: Final = frozenset(
 )
 SEX_CODES: Final[dict[str, str]] = {"1": "M", "2": "F", "M": "M", "F": "F", "U": "U"}
 """SEX 1/2 (to 2023/24) and M/F/U (from 2024/25) onto one vocabulary."""
+
+PROCESSING_RULES: Final = frozenset(
+    {"RESUBMITTED", "RULE_1", "RULE_1A", "RULE_2", "RULE_3", "RULE_3A", "RULE_4", "RULE_5"}
+    | {"respite", "temporary", "encoding", "year_label"}
+)
+"""Cleaning-log rules that are documented processing, not repairs of bad input."""
 
 CATEGORIES: Final = (
     "fostering",

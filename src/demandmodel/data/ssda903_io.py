@@ -36,7 +36,15 @@ from demandmodel.data._xml import child_text, local_name, parse_xml
 from demandmodel.data.ssda903_codes import COLUMN_ALIASES, EXTRA_COLUMNS, REQUIRED, TABLES
 from demandmodel.errors import DataValidationError
 
-__all__ = ["RawTable", "Recorder", "expand_paths", "read_path", "read_table_bytes"]
+__all__ = [
+    "RawTable",
+    "Recorder",
+    "canonical_column",
+    "expand_paths",
+    "identify_table",
+    "read_path",
+    "read_table_bytes",
+]
 
 USED_TABLES = ("episodes", "header", "uasc")
 
@@ -188,12 +196,23 @@ def _decode(data: bytes, label: str, rec: Recorder) -> str:
     return text
 
 
-def _canonical(name: str) -> str:
+def canonical_column(name: str) -> str:
+    """A column name as the reader knows it: stripped, upper case, aliases resolved."""
     clean = name.replace("\ufeff", "").strip().strip('"').strip().upper().replace(" ", "_")
     return COLUMN_ALIASES.get(clean, clean)
 
 
-def _identify(columns: Sequence[str]) -> tuple[str | None, float]:
+def identify_table(columns: Sequence[str]) -> tuple[str | None, float]:
+    """The SSDA903 table whose columns best match ``columns`` (canonical names), and the share
+    of that table's columns present; ``None`` when nothing matches at least half.
+
+    Examples
+    --------
+    >>> identify_table(["CHILD", "SEX", "DOB", "DUC"])
+    ('uasc', 1.0)
+    >>> identify_table(["FILE", "ROW", "CHILD"])[0] is None
+    True
+    """
     have = set(columns) - set(EXTRA_COLUMNS)
     best: tuple[str | None, float, int] = (None, 0.0, 0)
     for kind, cols in TABLES.items():
@@ -252,11 +271,11 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
         rec.fatal(file=label, rule="file_empty", message="the file has no header row")
         return []
     head_index, header = lines[0]
-    columns = [_canonical(c) for c in header]
+    columns = [canonical_column(c) for c in header]
     while columns and columns[-1] == "":
         columns.pop()
     dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
-    kind, _ = _identify(columns)
+    kind, _ = identify_table(columns)
     if kind is None:
         rec.fatal(
             file=label,
