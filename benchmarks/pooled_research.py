@@ -153,7 +153,7 @@ def run(
         r["model"] = name
         out.append(r)
         print(f"  {name}: {len(r)} cells, {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-    return paired(pd.concat(out, ignore_index=True), list(models))
+    return pd.concat(out, ignore_index=True)
 
 
 def candidates(kind: str) -> dict[str, Callable[[], Any]]:
@@ -175,16 +175,23 @@ def candidates(kind: str) -> dict[str, Callable[[], Any]]:
         for phi in (0.0, 0.5, 1.0):
             models[f"aggregate phi={phi}"] = lambda phi=phi: AggregateSpec(damping=phi)
     else:
+        models["auto"] = lambda: get_model("auto")
         models["pooled"] = lambda: PooledSpec()
+        models["pooled learn"] = lambda: PooledSpec(learn=True)
         models["aggregate"] = lambda: AggregateSpec()
+        models["aggregate unanchored"] = lambda: AggregateSpec(anchor=False)
     return models
 
 
 def report(res: pd.DataFrame) -> None:
-    print(summarise(res, ["model", "measure"]).round(3).to_string())
-    print(summarise(res, ["model", "measure", "h"]).round(3).to_string())
-    overall = summarise(res, ["model"]).round(3).sort_values("mase")
-    print(overall.to_string())
+    """Series models on every cell they all forecast; then everything on the aggregate's cells."""
+    series = [m for m in res["model"].unique() if not m.startswith("aggregate")]
+    for title, names in (("series models", series), ("all models", list(res["model"].unique()))):
+        sub = paired(res[res["model"].isin(names)], names)
+        print(f"== {title} (paired cells) ==")
+        print(summarise(sub, ["measure", "model"]).round(3).to_string())
+        print(summarise(sub, ["measure", "h", "model"]).round(3).to_string())
+        print(summarise(sub, ["model"]).round(3).sort_values("mase").to_string())
 
 
 if __name__ == "__main__":
@@ -192,7 +199,8 @@ if __name__ == "__main__":
     pd.set_option("display.width", 200)
     pd.set_option("display.max_rows", 500)
     data = load()
-    origins = range(2012, 2017) if mode == "tune" else range(2017, 2020)
-    result = run(candidates(mode), origins, data)
+    origins = range(2017, 2020) if mode == "holdout" else range(2012, 2017)
+    mode_models = "holdout" if mode in ("holdout", "final") else "tune"
+    result = run(candidates(mode_models), origins, data)
     result.to_csv(f"/tmp/demandmodel_pooled_research_{mode}.csv", index=False)
     report(result)

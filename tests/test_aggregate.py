@@ -86,7 +86,7 @@ def test_fitted_model_balances_and_is_deterministic() -> None:
 
 def test_recovers_known_rates_on_simulated_panel() -> None:
     panel = simulated_panel(a=25.0, d=0.35)
-    spec = AggregateSpec()
+    spec = AggregateSpec(anchor=False, level_window=5)
     ctx = spec.prepare(panel, measure="cla_31mar", origin=2020)
     fits = [
         spec.fit(panel, la_code=str(300 + i), measure="cla_31mar", origin=2020, context=ctx)
@@ -101,7 +101,7 @@ def test_recovers_known_rates_on_simulated_panel() -> None:
 
 def test_stable_rates_keep_the_stock_near_its_steady_state() -> None:
     panel = simulated_panel(a=25.0, d=0.35, seed=3)
-    spec = AggregateSpec(damping=0.0)
+    spec = AggregateSpec(damping=0.0, anchor=False)
     fit = spec.fit(panel, la_code="301", measure="cla_31mar", origin=2020)
     pop = float(panel.query("la_code == '301' and measure == 'pop_0_17'")["value"].iloc[-1])
     steady = 25.0 * pop / 10_000 * (1 - 0.35 / 2) / 0.35
@@ -135,7 +135,7 @@ def test_adjustment_term_is_estimated_and_carried() -> None:
             s[k:] += round(0.02 * s[k - 1])
         bumped.append(pd.Series(s, index=g.index))
     panel.loc[rows.index, "value"] = pd.concat(bumped)
-    fit = AggregateSpec().fit(panel, la_code="304", measure="cla_31mar", origin=2020)
+    fit = AggregateSpec(anchor=False).fit(panel, la_code="304", measure="cla_31mar", origin=2020)
     assert fit.adjustment_mean == pytest.approx(0.02, abs=0.01)
     assert fit.simulate(3, n_samples=500, rng=0).adjustment.mean() > 0
 
@@ -146,7 +146,9 @@ def test_cp_exits_are_derived_from_stocks_and_starts() -> None:
     panel["measure"] = panel["measure"].replace(
         {"cla_31mar": "cp_31mar", "cla_starts": "cp_starts"}
     )
-    fit = get_model("aggregate").fit(panel, la_code="303", measure="cp_31mar", origin=2020)
+    fit = get_model("aggregate", anchor=False).fit(
+        panel, la_code="303", measure="cp_31mar", origin=2020
+    )
     assert fit.exits_derived
     assert fit.adjustment_mean == 0.0 and fit.adjustment_sd == 0.0
     assert fit.exit_hazard == pytest.approx(0.35, rel=0.25)
@@ -180,3 +182,20 @@ def test_intervals_widen_with_horizon() -> None:
     q = fit.forecast(5, n_samples=2000, rng=0).quantile([0.1, 0.9])[:, :, 0]
     width = q[1] - q[0]
     assert width[-1] > width[0]
+
+
+def test_anchored_stock_starts_level_and_follows_population() -> None:
+    panel = simulated_panel(seed=9)
+    spec = AggregateSpec(damping=0.0)  # anchored by default
+    fit = spec.fit(panel, la_code="308", measure="cla_31mar", origin=2020)
+    last = float(fit.history.iloc[-1])
+    med = float(np.median(fit.forecast(1, n_samples=4000, rng=0).samples[:, 0, 0]))
+    assert med == pytest.approx(last, rel=0.03)
+    pop = float(panel.query("la_code == '308' and measure == 'pop_0_17'")["value"].iloc[-1])
+    grown = pd.Series([1.3 * pop] * 5, index=range(2021, 2026))
+    high = AggregateSpec(damping=0.0, population=grown).fit(
+        panel, la_code="308", measure="cla_31mar", origin=2020
+    )
+    base_end = np.median(fit.forecast(5, n_samples=2000, rng=1).samples[:, -1, 0])
+    high_end = np.median(high.forecast(5, n_samples=2000, rng=1).samples[:, -1, 0])
+    assert high_end > 1.1 * base_end

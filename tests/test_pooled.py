@@ -124,7 +124,7 @@ def test_intervals_widen_with_horizon_and_are_deterministic() -> None:
 
 
 def test_learns_no_trend_and_no_pull_from_random_walks() -> None:
-    ctx = PooledSpec().prepare(walk_panel(), measure="cp_31mar", origin=2022)
+    ctx = PooledSpec(learn=True).prepare(walk_panel(), measure="cp_31mar", origin=2022)
     assert len(ctx.slopes) >= 3
     assert all(b < 0.35 * (h + 1) for h, b in enumerate(ctx.slopes))
     assert all(k < 0.2 for k in ctx.pulls)

@@ -40,6 +40,7 @@ from demandmodel.errors import (
     ScenarioError,
 )
 from demandmodel.forecast import Forecast
+from demandmodel.models.aggregate import AggregateSpec
 from demandmodel.models.base import available_models, get_model, register_model
 from demandmodel.models.markov import (
     MarkovChain,
@@ -50,12 +51,14 @@ from demandmodel.models.markov import (
     markov_backtest_summary,
 )
 from demandmodel.models.pathway import PathwayFit, PathwayModel
+from demandmodel.models.pooled import PooledSpec
 from demandmodel.models.states import StateSpace
 from demandmodel.report import write_html_report, write_workbook
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AggregateSpec",
     "CINCensus",
     "DataRepairWarning",
     "DataValidationError",
@@ -70,6 +73,7 @@ __all__ = [
     "ModelFitError",
     "PathwayFit",
     "PathwayModel",
+    "PooledSpec",
     "RateMultiplier",
     "SSDA903Data",
     "ScenarioError",

@@ -231,6 +231,16 @@ class AggregateSpec:
         ``phi`` of the rate trends (0: rates stay at their last level; 1: trends continue).
     window
         Recent years used for trends and the adjustment.
+    level_window
+        Years averaged (on the log scale) for the starting entry rate and leaving hazard; 1 uses
+        the last year's.
+    rate_noise
+        Multiplies the rates' yearly log-change volatility in the simulation (part of a rate's
+        yearly change is sampling noise that does not persist, so 1 overstates the spread).
+    anchor
+        Set the adjustment term so that, at the fitted rates, next year's expected stock equals
+        the last one (the naive level): the stock then moves only through the rate trends,
+        population and noise (and scenarios), not through the noise in last year's net flow.
     max_horizon
         Years of population path prepared at fit time.
     population
@@ -247,6 +257,9 @@ class AggregateSpec:
     window: int = 5
     prior_df: float = 4.0
     max_horizon: int = 10
+    level_window: int = 3
+    anchor: bool = True
+    rate_noise: float = 0.8
     population: pd.Series | pd.DataFrame | None = None
     regions: Mapping[str, str] | None = None
 
@@ -303,7 +316,8 @@ class AggregateSpec:
 
     def _population_path(
         self, panel: pd.DataFrame, la_code: str, origin: int
-    ) -> tuple[np.ndarray, str]:
+    ) -> tuple[np.ndarray, str, float]:
+        """Population path over ``max_horizon`` years, its source, and the origin's population."""
         future = np.arange(origin + 1, origin + self.max_horizon + 1)
         hist = panel_series(panel, la_code=la_code, measure=POP_MEASURE, origin=origin).dropna()
         hist = hist[hist > 0]
@@ -326,7 +340,11 @@ class AggregateSpec:
             if given.notna().any():
                 path = np.where(given.notna(), given.to_numpy(float), path)
                 source = "user"
-        return np.asarray(path, dtype=float), source
+        now = float(hist.iloc[-1]) if len(hist) else float(path[0])
+        return np.asarray(path, dtype=float), source, now
+
+    def _level(self, logged: pd.Series) -> float:
+        return float(logged.dropna().iloc[-self.level_window :].mean())
 
     def fit(
         self,
@@ -360,10 +378,21 @@ class AggregateSpec:
         i = ctx.codes.index(code)
         n_recent = max(int(both.iloc[-self.window :].sum()) - 1, 1)
         r_recent = pd.Series(r.loc[code], dtype=float).iloc[-self.window :].dropna()
-        pop, pop_source = self._population_path(panel, code, origin)
+        pop, pop_source, pop_now = self._population_path(panel, code, origin)
+
+        level_a, level_d = self._level(a_row), self._level(d_row)
+        r_mean = float(r_recent.mean()) if len(r_recent) else 0.0
+        if self.anchor:
+            # The adjustment that makes the expected net flow zero at the fitted rates and the
+            # origin's population (so population growth and rate trends still move the stock).
+            s_t = float(s_row.loc[origin])
+            a_exp = float(np.exp(level_a)) * pop_now / 10_000.0
+            d_exp = float(np.exp(level_d)) * (s_t + a_exp / 2)
+            r_mean = (d_exp - a_exp) / s_t if s_t > 0 else 0.0
 
         def trend(level: float, g: float, s: float) -> RateTrend:
-            return RateTrend(level=level, trend=g, trend_se=s / np.sqrt(n_recent), sigma=s)
+            sig = s * self.rate_noise
+            return RateTrend(level=level, trend=g, trend_se=sig / np.sqrt(n_recent), sigma=sig)
 
         return FittedAggregate(
             model_name=self.name,
@@ -371,13 +400,9 @@ class AggregateSpec:
             measure=measure,
             origin=origin,
             history=s_row.dropna().rename(measure),
-            entries=trend(
-                float(a_row.loc[origin]), float(ctx.entry_trend[i]), float(ctx.entry_sigma[i])
-            ),
-            exits=trend(
-                float(d_row.loc[origin]), float(ctx.exit_trend[i]), float(ctx.exit_sigma[i])
-            ),
-            adjustment_mean=float(r_recent.mean()) if len(r_recent) else 0.0,
+            entries=trend(level_a, float(ctx.entry_trend[i]), float(ctx.entry_sigma[i])),
+            exits=trend(level_d, float(ctx.exit_trend[i]), float(ctx.exit_sigma[i])),
+            adjustment_mean=r_mean,
             adjustment_sd=float(r_recent.std(ddof=1)) if len(r_recent) > 1 else 0.0,
             population=pop,
             population_source=pop_source,

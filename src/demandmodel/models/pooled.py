@@ -312,14 +312,14 @@ class PooledSpec:
 
     name: str = "pooled"
     min_history: int = 2
-    damping: float = 0.6
+    damping: float = 0.5
     window: int = 5
     prior_df: float = 4.0
     min_errors: int = 30
     min_origins: int = 3
     center: bool = True
     growth_default: float = 0.5
-    learn: bool = True
+    learn: bool = False
     reversion_window: int = 3
     regions: Mapping[str, str] | None = None
 
