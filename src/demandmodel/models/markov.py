@@ -33,6 +33,7 @@ Two states, ``a -> b`` at 0.01 a day and ``b -> a`` at 0.03: the steady state is
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,12 @@ import numpy as np
 import pandas as pd
 
 from demandmodel._random import RNGLike, as_generator
-from demandmodel.errors import DemandModelError, InsufficientHistoryError, ScenarioError
+from demandmodel.errors import (
+    DemandModelError,
+    DemandModelWarning,
+    InsufficientHistoryError,
+    ScenarioError,
+)
 from demandmodel.forecast import Forecast
 from demandmodel.models.rates import (
     LEFT,
@@ -54,7 +60,7 @@ from demandmodel.models.rates import (
     readable,
     shrink,
 )
-from demandmodel.models.states import StateSpace, care_segments, days, stock_at
+from demandmodel.models.states import StateSpace, care_segments, days, stock_at, to_date
 
 KINDS = ("entry", "exit", "move", "ageing", "duration")
 LABEL_COLUMNS = ("state", "level", "age_band", "placement")
@@ -640,6 +646,19 @@ class MarkovModel:
                 f"reference_end {t1.date()} must be after reference_start {t0.date()}."
             )
         segs, notes = care_segments(episodes, self.space, source=source)
+        ended = segs["end"].dropna()
+        d0, d1 = float(days([t0])[0]), float(days([t1])[0])
+        in_window = ended[(ended > d0) & (ended <= d1 + 1)]
+        # Many stays end in the window but none in its first quarter: the returns start later.
+        if len(in_window) >= 50 and float(in_window.min()) > d0 + (d1 - d0) / 4:
+            first_end = to_date(float(in_window.min())).date()
+            warnings.warn(
+                f"The reference window starts {t0.date()}, but no episode in the returns ends before "
+                f"{first_end}: the returns probably start later, so stays that ended earlier are "
+                "missing and exit rates would be biased low. Start the window when the returns start.",
+                DemandModelWarning,
+                stacklevel=2,
+            )
         w = (float(days([t0])[0]), float(days([t1])[0]) + 1.0)
         occ = occupancy(segs, self.space, window=w, half_life=self.half_life)
         if occ.exposure.sum() <= 0:
