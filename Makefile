@@ -38,9 +38,16 @@ docs: $(VENV)/.test-installed
 gallery: $(VENV)/.demo-installed
 	$(BIN)/python docs/make_gallery.py
 
-bench: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[bench,dask]"
-	$(BIN)/python benchmarks/accuracy.py
+# Benchmarks compare against statsforecast, which pins pandas<3, so they get their own venv and the
+# main .venv keeps current releases. Each script prints medians of several runs and peer ratios.
+BENCH := .venv-bench/bin
+$(BENCH)/python:
+	$(PYTHON) -m venv .venv-bench
+	$(BENCH)/python -m pip install --quiet --upgrade pip
+	$(BENCH)/python -m pip install --quiet -e ".[bench,dask]"
+
+bench: $(BENCH)/python
+	$(BENCH)/python benchmarks/accuracy.py
 
 clean:
 	rm -rf $(VENV) demo-output site .pytest_cache .mypy_cache .ruff_cache
