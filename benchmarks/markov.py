@@ -21,6 +21,7 @@ absent. Nothing here is asserted: the numbers are printed (and written to ``--ou
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import statistics
 import subprocess
@@ -188,90 +189,134 @@ def uncertainty(samples: int = 2000) -> dict[str, Any]:
 # -- accuracy --------------------------------------------------------------------------------------
 
 
+def _rewound_peer_folder(src: Path, origin: pd.Timestamp, dest: Path) -> Path:
+    """The SSDA903 returns as known on ``origin``, flattened to ``YEAR-table.csv`` for the peer."""
+    dest.mkdir(parents=True, exist_ok=True)
+    last_year = origin.year + (origin.month > 3)
+    for year_dir in sorted(p for p in src.iterdir() if p.is_dir()):
+        year = int(year_dir.name)
+        if year > last_year:
+            continue
+        for table in ("episodes", "header", "uasc"):
+            f = year_dir / f"{table}.csv"
+            if not f.exists():
+                continue
+            df = pd.read_csv(f, dtype=str, keep_default_na=False)
+            if table == "episodes":
+                start = pd.to_datetime(df["DECOM"], format="%d/%m/%Y", errors="coerce")
+                end = pd.to_datetime(df["DEC"], format="%d/%m/%Y", errors="coerce")
+                df = df[~(start > origin)].copy()
+                later = (end > origin).reindex(df.index, fill_value=False)
+                df.loc[later, ["DEC", "REC", "REASON_PLACE_CHANGE"]] = ""
+            df.to_csv(dest / f"{year}-{table}.csv", index=False)
+    return dest
+
+
 def _peer_stocks(
     peer: Path, folder: Path, ref: tuple[str, str], dates: list[pd.Timestamp], tmp: Path
 ) -> pd.DataFrame:
+    """The peer's predicted stock (total and fostering) on each date."""
     xlsx = tmp / f"peer_{ref[1]}.xlsx"
     last = max(dates).strftime("%Y-%m-%d")
     subprocess.run(
         [str(peer), "predict", str(folder), "-s", ref[0], "-e", ref[1], "--pd", last, "--export", str(xlsx)],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    code = "import pandas as pd,sys; d=pd.read_excel(sys.argv[1],header=[0,1],index_col=0); d.to_csv(sys.argv[2])"
+    code = "import pandas as pd,sys; pd.read_excel(sys.argv[1],header=0,index_col=0).to_csv(sys.argv[2])"
     csv = tmp / f"peer_{ref[1]}.csv"
     subprocess.run([str(peer.parent / "python"), "-c", code, str(xlsx), str(csv)], check=True)
-    raw = pd.read_csv(csv, header=[0, 1], index_col=0)
+    raw = pd.read_csv(csv, index_col=0)
     raw.index = pd.to_datetime(raw.index)
+    cats = [ast.literal_eval(c)[1] for c in raw.columns]
+    in_care = np.array([c != "NOT_IN_CARE" for c in cats])
+    foster = np.array([c == "FOSTERING" for c in cats])
     rows = []
     for d in dates:
-        row = raw.loc[raw.index[raw.index.get_indexer([d], method="nearest")[0]]]
-        cats: dict[str, float] = {}
-        for (_age, cat), v in row.items():
-            name = str(cat).split("'")[-2] if "'" in str(cat) else str(cat)
-            if name.upper() == "NOT_IN_CARE":
-                continue
-            key = name.capitalize()
-            cats[key] = cats.get(key, 0.0) + float(v)
-        rows += [{"date": d, "series": k, "peer": v} for k, v in cats.items()]
-        rows.append({"date": d, "series": "total", "peer": sum(cats.values())})
+        v = raw.loc[d].to_numpy(dtype=float)
+        rows.append({"date": d, "series": "total", "peer": float(v[in_care].sum())})
+        rows.append({"date": d, "series": "fostering", "peer": float(v[foster].sum())})
     return pd.DataFrame(rows)
 
 
-def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | None:
+def _synthetic_folder(tmp: Path) -> Path | None:
     try:
         from demandmodel.data import synthetic
     except ImportError:
         return None
-    from demandmodel import MarkovModel, read_ssda903
-    from demandmodel.models.markov import aggregation, markov_backtest
-    from demandmodel.models.states import care_segments, days, stock_at
-
+    demo = Path(synthetic.demo_data_path())
+    if (demo / "ssda903").is_dir() and (demo / "truth_stock_31march.csv").is_file():
+        return demo
     folder = tmp / "synthetic_la"
-    la = synthetic.write_synthetic_la(folder)  # noqa: F841 - writes SSDA903 folders per year
-    data = read_ssda903(sorted(folder.glob("**/ssda903*")) or folder, repair=True)
-    ep = data.episodes
-    end = pd.Timestamp(ep["end"].max())
-    origins = [
-        pd.Timestamp(y, 3, 31)
-        for y in range(end.year - 4, end.year)
-        if pd.Timestamp(y, 3, 31) < end
-    ]
-    model = MarkovModel()
-    bt = markov_backtest(
-        ep, origins=origins, reference_years=2.0, horizon_years=3, samples=samples, rng=1
-    )
-    ours = bt[bt["kind"].isin(["total", "placement"])].copy()
-    ours["series"] = np.where(ours["kind"] == "total", "total", ours["placement"])
-    res: dict[str, Any] = {
-        "origins": [str(o.date()) for o in origins],
-        "ours_coverage80_all_series": float(bt["in80"].mean()),
-        "ours_coverage95_all_series": float(bt["in95"].mean()),
-        "ours_coverage95_total": float(bt.loc[bt["kind"] == "total", "in95"].mean()),
-    }
-    if peer is not None:
-        seg, _ = care_segments(ep, model.space)
-        peer_rows = []
-        for o in origins:
-            dates = sorted(set(ours.loc[ours["origin"] == o, "date"]))
-            ref = (
-                (o - pd.DateOffset(years=2) + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
-                o.strftime("%Y-%m-%d"),
+    synthetic.write_synthetic_la(synthetic.make_synthetic_la(), folder)
+    return folder
+
+
+def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | None:
+    """Rolling origins on the synthetic LA: both tools fitted on the same 2-year window."""
+    from demandmodel import MarkovModel, read_ssda903
+    from demandmodel.models.markov import rewind as rewind_episodes
+
+    folder = _synthetic_folder(tmp)
+    if folder is None:
+        return None
+    episodes = read_ssda903(folder / "ssda903", repair=True).episodes
+    truth = pd.read_csv(folder / "truth_stock_31march.csv")
+    by_cat = truth.groupby(["date", "placement_category"])["count"].sum()
+    totals = truth.groupby("date")["count"].sum()
+    last = pd.Timestamp(totals.index.max())
+    origins = [pd.Timestamp(y, 3, 31) for y in range(last.year - 7, last.year)]
+    rows = []
+    for o in origins:
+        dates = [
+            o + pd.DateOffset(years=h) for h in (1, 2, 3) if o + pd.DateOffset(years=h) <= last
+        ]
+        ref = (o - pd.DateOffset(years=2) + pd.Timedelta(days=1), o)
+        known = rewind_episodes(episodes, o)
+        fit = MarkovModel().fit(known, reference_start=ref[0], reference_end=ref[1])
+        fc = fit.project(start=o, end=dates[-1], samples=samples, rng=o.year, record=dates)
+        f = fc.to_frame()
+        f = f[f["kind"].isin(["total", "placement"])]
+        peer_rows = None
+        if peer is not None:
+            pf = _rewound_peer_folder(folder / "ssda903", o, tmp / f"peer_{o.year}")
+            refs = (ref[0].strftime("%Y-%m-%d"), ref[1].strftime("%Y-%m-%d"))
+            peer_rows = _peer_stocks(peer, pf, refs, dates, tmp).set_index(["date", "series"])[
+                "peer"
+            ]
+        for r in f.itertuples(index=False):
+            d = pd.Timestamp(r.period)
+            series = "total" if r.kind == "total" else r.placement
+            key = str(d.date())
+            actual = (
+                float(totals[key]) if series == "total" else float(by_cat.get((key, series), 0))
             )
-            p = _peer_stocks(peer, folder, ref, dates, tmp)
-            peer_rows.append(p.assign(origin=o))
-        pr = pd.concat(peer_rows, ignore_index=True)
-        del seg, aggregation, days, stock_at
-        m = ours.merge(pr, on=["origin", "date", "series"], how="left")
-        m["abs_err_ours"] = (m["mean"] - m["actual"]).abs()
-        m["abs_err_peer"] = (m["peer"] - m["actual"]).abs()
-        res["by_series_horizon"] = (
-            m.groupby(["series", "horizon"])[["actual", "abs_err_ours", "abs_err_peer"]]
-            .mean()
-            .round(1)
-            .reset_index()
-            .to_dict("records")
-        )
-    return res
+            rows.append(
+                {
+                    "origin": o.date(), "horizon": round((d - o).days / 365.25), "series": series,
+                    "actual": actual, "ours": r.mean, "q10": r.q10, "q90": r.q90, "q025": r.q025,
+                    "q975": r.q975,
+                    "peer": float(peer_rows.get((d, series), np.nan)) if peer_rows is not None else np.nan,
+                }
+            )  # fmt: skip
+    m = pd.DataFrame(rows)
+    m["err_ours"] = (m["ours"] - m["actual"]).abs()
+    m["err_peer"] = (m["peer"] - m["actual"]).abs()
+    m["in80"] = (m["actual"] >= m["q10"]) & (m["actual"] <= m["q90"])
+    m["in95"] = (m["actual"] >= m["q025"]) & (m["actual"] <= m["q975"])
+    table = (
+        m.groupby(["series", "horizon"])[["actual", "err_ours", "err_peer", "in80", "in95"]]
+        .mean()
+        .round(3)
+        .reset_index()
+    )
+    return {
+        "folder": str(folder),
+        "origins": [str(o.date()) for o in origins],
+        "mean_abs_error_and_coverage": table.to_dict("records"),
+        "coverage80_all": float(m["in80"].mean()),
+        "coverage95_all": float(m["in95"].mean()),
+        "coverage95_total": float(m.loc[m["series"] == "total", "in95"].mean()),
+    }
 
 
 def main() -> None:

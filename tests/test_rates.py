@@ -156,3 +156,22 @@ def test_bad_dates_are_reported_with_row_and_value() -> None:
     with pytest.raises(DataValidationError, match="ends before it starts") as err:
         MarkovModel().fit(ep, reference_start="2015-01-01", reference_end="2015-03-31")
     assert err.value.failures["row"].tolist() == [2]
+
+
+def test_entries_follow_the_population(episodes: pd.DataFrame) -> None:
+    space = StateSpace(age_edges=(0, 18))
+    kw = dict(reference_start="2016-01-01", reference_end="2020-12-31")
+    flat = MarkovModel(space=space).fit(episodes, **kw)
+    steady = pd.DataFrame({"period": range(2015, 2026), "population": 10_000.0})
+    same = MarkovModel(space=space).fit(episodes, **kw, population=steady)
+    growing = steady.assign(population=np.where(steady["period"] >= 2022, 20_000.0, 10_000.0))
+    grows = MarkovModel(space=space).fit(episodes, **kw, population=growing)
+    # A constant population changes nothing; the rate per 10,000 is the daily rate per 10,000.
+    per_10k = same.rates().query("kind == 'entry_per_10k' and count > 0")["rate"].to_numpy()
+    np.testing.assert_allclose(per_10k, flat.rates().query("kind == 'entry' and count > 0")["rate"])
+    pk = dict(start="2020-12-31", years=2, record=["2021-03-31", "2022-12-31"])
+    m_flat, m_same, m_grow = (f.moments(**pk).mean.sum(axis=1) for f in (flat, same, grows))
+    np.testing.assert_allclose(m_same, m_flat)
+    # Before the population doubles (from 1 April 2021) nothing changes; afterwards more children.
+    assert m_grow[0] == pytest.approx(m_flat[0])
+    assert m_grow[1] > m_flat[1] * 1.3

@@ -762,6 +762,7 @@ class MarkovFit:
         record: str | Sequence[Any] = "month",
         multipliers: Sequence[RateMultiplier] = (),
         parameter_uncertainty: bool = True,
+        parameter_draws: int | None = None,
         initial: Any = None,
     ) -> Forecast:
         """Monte Carlo projection from the stock on ``start`` for ``years`` (or to ``end``)."""
@@ -776,6 +777,7 @@ class MarkovFit:
             record=record,
             multipliers=multipliers,
             parameter_uncertainty=parameter_uncertainty,
+            parameter_draws=parameter_draws,
         )
 
     def moments(

@@ -265,6 +265,7 @@ class PathwayFit:
         record: str | Sequence[Any] = "month",
         multipliers: Sequence[RateMultiplier] = (),
         parameter_uncertainty: bool = True,
+        parameter_draws: int | None = None,
     ) -> Forecast:
         """Monte Carlo projection of CIN-other, CP and looked-after numbers from ``start``."""
         return self.chain().simulate(
@@ -277,6 +278,7 @@ class PathwayFit:
             record=record,
             multipliers=multipliers,
             parameter_uncertainty=parameter_uncertainty,
+            parameter_draws=parameter_draws,
         )
 
     def moments(

@@ -372,8 +372,11 @@ def population_factors(
 ) -> tuple[np.ndarray, list[RateMultiplier]]:
     """Reference population per age band over the window, and entry multipliers pop(t)/pop_ref.
 
-    ``population``: columns ``age_band``, ``period`` (year ending 31 March) and ``population``.
+    ``population``: columns ``age_band``, ``period`` (year ending 31 March) and ``population``;
+    without ``age_band`` the one series (e.g. all children aged 0-17) scales every band alike.
     """
+    if "age_band" not in population.columns:
+        population = pd.concat([population.assign(age_band=b) for b in labels], ignore_index=True)
     need = {"age_band", "period", "population"}
     if not need <= set(population.columns):
         raise DemandModelError(
