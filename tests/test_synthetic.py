@@ -277,3 +277,16 @@ def test_bad_spec_is_refused_with_advice() -> None:
         demandmodel.SyntheticSpec(first_year=2020, last_year=2019)
     with pytest.raises(demandmodel.ScenarioError, match="sums to"):
         demandmodel.SyntheticSpec(entry_category=((1.0, 0, 0, 0, 0, 0.5),) * 5)
+
+
+def test_true_levels_follow_the_hierarchy_and_match_published_counts() -> None:
+    levels = pd.read_csv(DEMO / "truth_levels_31march.csv").pivot(index="date", columns="level", values="count")
+    stock = pd.read_csv(DEMO / "truth_stock_31march.csv").groupby("date")["count"].sum()
+    assert (levels["lac"] == stock.loc[levels.index]).all()
+    b1 = _cin("b1").set_index("time_period")
+    d5 = _cin("d5").set_index("time_period")
+    for year in b1.index:
+        row = levels.loc[f"{year}-03-31"]
+        # Every looked-after child and every child on a plan has an open CIN episode, one each.
+        assert row["lac"] + row["cp"] + row["cin"] == b1.loc[year, "At31_episodes"]
+        assert row["cp"] == d5.loc[year, "CPP_At31"]

@@ -146,6 +146,39 @@ class SyntheticLA:
         res = pd.concat(out, ignore_index=True)
         return res.sort_values(list(res.columns[:-1])).reset_index(drop=True)
 
+    def true_levels(self, dates: Sequence[str] | None = None) -> pd.DataFrame:
+        """Children at each level of the hierarchy LAC > CP > CIN on each date (the truth).
+
+        ``lac``: looked after (respite excluded); ``cp``: on a child protection plan and not looked
+        after; ``cin``: an accepted (not NFA) CIN referral open, neither CP nor LAC. Returns
+        ``date, level, count``.
+
+        Examples
+        --------
+        >>> import demandmodel
+        >>> la = demandmodel.make_synthetic_la(demandmodel.SyntheticSpec(pop_0_17=5000.0), rng=1)
+        >>> la.true_levels(["2022-03-31"])["level"].tolist()
+        ['lac', 'cp', 'cin']
+        """
+        spec = self.spec
+        if dates is None:
+            dates = [f"{y}-03-31" for y in range(spec.first_year - 1, spec.last_year + 1)]
+        big = 10**9
+        eps = self.episodes.loc[~self.episodes["respite"]]
+        eps_end = eps["dec"].astype("Float64").fillna(big)
+        cin = self.cin["cin"].loc[~self.cin["cin"]["nfa"]]
+        cin_end = cin["close"].astype("Float64").fillna(big)
+        cpp = self.cin["cpp"]
+        cpp_end = cpp["end"].astype("Float64").fillna(big)
+        rows = []
+        for iso in dates:
+            d = to_day(iso)
+            lac = set(eps.loc[(eps["decom"] <= d) & (eps_end > d), "child"])
+            cp = set(cpp.loc[(cpp["start"] <= d) & (cpp_end > d), "child"]) - lac
+            need = set(cin.loc[(cin["ref"] <= d) & (cin_end > d), "child"]) - lac - cp
+            rows += [(iso, "lac", len(lac)), (iso, "cp", len(cp)), (iso, "cin", len(need))]
+        return pd.DataFrame(rows, columns=["date", "level", "count"])
+
     def write(
         self, folder: str | Path, *, rng: RNGLike = 0, cin_years: Sequence[int] | None = None
     ) -> list[Path]:
@@ -196,7 +229,7 @@ def write_synthetic_la(
 
     Layout: ``ssda903/YEAR/{header,episodes,uasc}.csv``, ``cin_census/YEAR/*.csv``,
     ``workforce.csv``, ``population_projection.csv``, ``dfe/{cla,cin,population,workforce}/*.csv``,
-    ``truth_stock_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
+    ``truth_stock_31march.csv``, ``truth_levels_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
     ``rng`` drives only the injected faults and workforce noise. ``cin_years`` limits the CIN
     census folders written (default: every year; the published tables always cover every year).
     """
@@ -218,6 +251,7 @@ def write_synthetic_la(
     files.update(pub.population_tables(spec, la))
     files.update(pub.workforce_tables(spec, la, rng=gen))
     files["truth_stock_31march.csv"] = la.true_stock()
+    files["truth_levels_31march.csv"] = la.true_levels()
     for name, frame in sorted(files.items()):
         bom = name.endswith(
             ("cla_number_and_rate_per_10k_children.csv", "on_31_march_by_characteristics.csv")
@@ -249,7 +283,9 @@ NO REAL CHILD IS DESCRIBED HERE. Every record was simulated by `demandmodel.make
 - `workforce.csv`: la_code, date (30 September), case_holding_fte, agency_fte, cases_held, vacancies.
 - `dfe/`: published-style tables (explore-education-statistics layout, this LA only).
 - `population_projection.csv`: la_code, period (mid-year), variant (principal/high/low), pop_0_17.
-- `truth_stock_31march.csv`: the TRUE stock in care on each 31 March by state.
+- `truth_stock_31march.csv`: the TRUE stock in care on each 31 March by state (age band,
+  placement category, duration band, UASC); `truth_levels_31march.csv`: children at each level
+  LAC > CP > CIN on each 31 March.
 - `synthetic_faults.csv`: the data-quality faults injected into the returns (row = 1-based data row):
 {faults}
 

@@ -151,19 +151,22 @@ def simulate_cin(
         dob = int(dob_of[child])
         b18 = int(b18_of[child])
         lac = []
+        last_exit = -(10**9)  # the day the child last left care
         for s, e, rec in periods.get(child, []):
             if e is not None and e < start:
+                last_exit = e
                 continue
             u = float(rng.random())
             pathway = 2 if child in uasc else (0 if u < PATHWAY_P[0] else 1 if u < 0.8 else 2)
             gap = 0 if pathway == 2 else int(rng.integers(30, 540 if pathway == 0 else 365))
-            lac.append((s, e, rec, pathway, max(s - gap, dob)))
+            lac.append((s, e, rec, pathway, max(s - gap, dob, min(last_exit + 1, s)), last_exit))
+            last_exit = e if e is not None else 10**9
         c_days = list(cands.get(child, ()))
         eps: list[dict[str, Any]] = []
         i = 0
         while lac or i < len(c_days):
             if lac and (i >= len(c_days) or lac[0][4] <= c_days[i]):
-                s, e, rec, pathway, r = lac.pop(0)
+                s, e, rec, pathway, r, prev_exit = lac.pop(0)
                 last = eps[-1] if eps else None
                 if last is not None and last["close"] >= r:
                     ep = last
@@ -172,7 +175,7 @@ def simulate_cin(
                 else:
                     ep = _new_episode(child, r, pick, rng, nfa=False)
                     eps.append(ep)
-                _lead_to_care(ep, s, pathway, pick, rng)
+                _lead_to_care(ep, s, pathway, pick, rng, after=prev_exit)
                 close = e + int(rng.integers(0, 60)) if e is not None else 10**9
                 if e is not None and rec in _CLOSE_FOR_REC:
                     close = e
@@ -257,9 +260,12 @@ def _background(child: int, ref: int, pick: _Pick, rng: np.random.Generator) -> 
 
 
 def _lead_to_care(
-    ep: dict[str, Any], s: int, pathway: int, pick: _Pick, rng: np.random.Generator
+    ep: dict[str, Any], s: int, pathway: int, pick: _Pick, rng: np.random.Generator, *, after: int
 ) -> None:
-    """Make episode ``ep`` lead to care on day ``s``: CP plans end at ``s``, later work dropped."""
+    """Make episode ``ep`` lead to care on day ``s``: CP plans end at ``s``, later work dropped.
+
+    A new plan (pathway via CP) starts after ``after``, the day the child last left care.
+    """
     ep["s47"] = [x for x in ep["s47"] if x["start"] < s]
     ep["cpp"] = [x for x in ep["cpp"] if x["start"] < s]
     for plan in ep["cpp"]:
@@ -270,7 +276,7 @@ def _lead_to_care(
         ep["assess_auth"] = s + 30
     open_cp = any(p["end"] == s for p in ep["cpp"])
     if pathway == 0 and not open_cp:
-        lo = ep["ref"] + 25
+        lo = max(ep["ref"] + 25, after + 1)
         if ep["cpp"]:
             lo = max(lo, max(p["end"] for p in ep["cpp"]) + 20)
         if s - lo > 20:

@@ -133,7 +133,7 @@ class SyntheticSpec:
     pop_reference_date: str = "2022-06-30"
     pop_growth: float = 0.004
     male_share: float = 0.512
-    entry_rate_per_10k: tuple[float, ...] = (70.0, 15.0, 11.3, 17.0, 24.5)
+    entry_rate_per_10k: tuple[float, ...] = (67.0, 14.3, 10.8, 16.2, 23.3)
     entry_category: tuple[tuple[float, ...], ...] = (
         (0.80, 0.00, 0.00, 0.08, 0.00, 0.12),
         (0.86, 0.01, 0.00, 0.10, 0.00, 0.03),
@@ -141,7 +141,7 @@ class SyntheticSpec:
         (0.72, 0.17, 0.02, 0.05, 0.00, 0.04),
         (0.42, 0.16, 0.32, 0.04, 0.00, 0.06),
     )
-    reentry_rate: float = 0.16
+    reentry_rate: float = 0.26
     reentry_window_days: int = 730
     exit_rate: tuple[tuple[float, ...], ...] = (
         (0.26, 0.26, 0.45, 0.62, 1.60, 0.80),
