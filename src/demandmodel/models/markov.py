@@ -84,6 +84,16 @@ class RateMultiplier:
     start, end
         Dates (``None``: from the start / to the end of the projection). A ramp is a list of
         multipliers over consecutive spans (e.g. monthly).
+
+    Examples
+    --------
+    Halve moves from residential to fostering placements for 10-15 year olds from April 2025:
+
+    >>> m = RateMultiplier(value=0.5, kind="move", where={"placement": ("residential",),
+    ...                    "age_band": ("10-15",)}, to={"placement": ("fostering",)},
+    ...                    start="2025-04-01")
+    >>> m.kind
+    ('move',)
     """
 
     value: float
