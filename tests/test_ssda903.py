@@ -466,3 +466,18 @@ def test_embedded_synthetic_la_round_trips_to_its_truth() -> None:
         got = open_[C.PLACEMENT_CATEGORY].value_counts()
         for cat in ("fostering", "adoption", "placed_with_parents", "supported"):
             assert abs(int(got.get(cat, 0)) - int(want.get(cat, 0))) <= 1, (date, cat)
+
+
+def test_excluded_respite_never_trims_a_care_episode(tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "episodes.csv",
+        EP_HEAD,
+        [
+            ep_row("1", "01/05/2021", "S", "C2", "U4", "PR1", "", ""),
+            ep_row("1", "01/06/2021", "S", "V3", "U4", "PR1", "03/06/2021", "E13"),
+        ],
+    )
+    ep = demandmodel.read_ssda903(f).episodes  # no overlap problem: the V3 row is excluded first
+    assert ep[C.LEGAL_STATUS].tolist() == ["C2"] and pd.isna(ep[C.END].iloc[0])
+    with pytest.raises(demandmodel.DataValidationError, match="overlap"):
+        demandmodel.read_ssda903(f, include_respite=True)

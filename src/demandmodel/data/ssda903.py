@@ -211,10 +211,10 @@ def read_ssda903(
     uasc = clean_people(stack_tables(tables, "uasc"), rec, la_code, "UASC")
     if not ep.empty:
         ep = dedupe(ep, rec)
+        if not include_respite:  # before stitching: excluded episodes must not shorten others
+            ep = drop_respite(ep, rec)
         ep = stitch(ep, rec)
         ep = trim_overlaps(ep, rec)
-        if not include_respite:
-            ep = drop_respite(ep, rec)
         if absorb_temporary:
             ep = absorb_temporary_episodes(ep, rec)
     if len(rec.failures):

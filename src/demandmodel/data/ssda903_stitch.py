@@ -17,10 +17,11 @@ in a later one. The rules, applied in order and each logged per row (file, row, 
 * Stage 2: ``RULE_4`` (overlaps the next episode, which was submitted later: DEC := next DECOM),
   ``RULE_5`` (REC = X1 but a gap before the next, later-submitted episode: DEC := next DECOM).
 
+After de-duplication and before stage 1, ``respite`` episodes (legal status V3/V4) are dropped
+unless kept on request, so an excluded episode never closes or trims another.
 Then, within the cleaned sequence: ``overlap`` (an episode still open, or ending after the next
-starts, within one return: an input problem, repaired by DEC := next DECOM), ``respite`` (legal
-status V3/V4 dropped) and ``temporary`` (T0-T4 merged into the contiguous placement before, else
-after, it).
+starts, within one return: an input problem, repaired by DEC := next DECOM) and ``temporary``
+(T0-T4 merged into the contiguous placement before, else after, it).
 
 The frames handled here have columns ``_la, CHILD, start, end, RNE, LS, PLACE, PLACE_PROVIDER,
 REC, REASON_PLACE_CHANGE, PL_POST, URN, _year, _file, _row, _order``.
@@ -301,6 +302,8 @@ def periods_of_care(ep: pd.DataFrame) -> pd.Series:
 
 
 def drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
+    """Drop short-break episodes (legal status V3/V4), each logged. Done before stitching, so an
+    excluded episode never closes or trims another."""
     mask = ep["LS"].fillna("").isin(sorted(RESPITE_CODES))
     for r in ep.loc[mask].to_dict("records"):
         rec.note(
@@ -319,7 +322,7 @@ def absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     """Merge each T0-T4 episode into the contiguous placement before it (else after it)."""
     if ep.empty:
         return ep
-    temp = ep["PLACE"].fillna("").isin(sorted(TEMPORARY_CODES)).to_numpy()
+    temp = np.array(ep["PLACE"].fillna("").isin(sorted(TEMPORARY_CODES)), dtype=bool)
     if not temp.any():
         return ep
     ep = ep.copy()
