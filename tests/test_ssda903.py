@@ -481,3 +481,14 @@ def test_excluded_respite_never_trims_a_care_episode(tmp_path: Path) -> None:
     assert ep[C.LEGAL_STATUS].tolist() == ["C2"] and pd.isna(ep[C.END].iloc[0])
     with pytest.raises(demandmodel.DataValidationError, match="overlap"):
         demandmodel.read_ssda903(f, include_respite=True)
+
+
+def test_la_names_of_pooled_returns_can_be_mapped_to_codes(tmp_path: Path) -> None:
+    head = EP_HEAD + ",LA,YEAR"
+    rows = [
+        ep_row("1", "2021-05-01", "S", "C2", "U4", "PR1", "", "") + ",Bromley,2022",
+        ep_row("1", "2021-05-01", "S", "C2", "U4", "PR1", "", "") + ",Camden,2022",
+    ]
+    f = write(tmp_path / "episodes.csv", head, rows)
+    ep = demandmodel.read_ssda903(f, la_code={"Bromley": "305"}).episodes
+    assert sorted(ep[C.LA_CODE]) == ["305", "Camden"]

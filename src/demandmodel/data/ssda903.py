@@ -133,7 +133,7 @@ def read_ssda903(
     paths: str | PathLike[str] | Iterable[str | PathLike[str]],
     *,
     repair: bool = False,
-    la_code: str | None = None,
+    la_code: str | Mapping[str, str] | None = None,
     include_respite: bool = False,
     absorb_temporary: bool = True,
     placement_categories: Mapping[str, str] | str | PathLike[str] | pd.DataFrame | None = None,
@@ -152,7 +152,8 @@ def read_ssda903(
         them in ``.log``. Problems no repair can fix (empty or unreadable files, hostile XML,
         missing columns) raise either way.
     la_code
-        LA code for returns without an ``LA`` column.
+        LA code for returns without an ``LA`` column; or a mapping that renames the ``LA`` values
+        of pooled returns (e.g. ``{"Bromley": "305"}``; values not named are kept as given).
     include_respite
         Keep short-break episodes (legal status V3/V4); excluded and logged by default.
     absorb_temporary

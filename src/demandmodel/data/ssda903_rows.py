@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -58,11 +59,19 @@ def stack_tables(tables: list[RawTable], kind: str) -> pd.DataFrame:
     return out
 
 
-def _la(frame: pd.DataFrame, la_code: str | None) -> pd.Series:
-    default = la_code or ""
-    if "LA" in frame.columns:
-        return frame["LA"].fillna("").where(frame["LA"].fillna("") != "", default).astype("string")
-    return pd.Series(default, index=frame.index, dtype="string")
+LACode = str | Mapping[str, str] | None
+
+
+def _la(frame: pd.DataFrame, la_code: LACode) -> pd.Series:
+    """Each row's LA: the ``LA`` column (renamed through ``la_code`` when it is a mapping), else
+    ``la_code`` when it is a string, else ``""``."""
+    default = la_code if isinstance(la_code, str) else ""
+    if "LA" not in frame.columns:
+        return pd.Series(default, index=frame.index, dtype="string")
+    given = frame["LA"].fillna("").astype("string").str.strip()
+    if isinstance(la_code, Mapping):
+        given = given.map(lambda v: la_code.get(v, v)).astype("string")
+    return given.where(given != "", default).astype("string")
 
 
 def blank(s: pd.Series) -> pd.Series:
@@ -131,7 +140,7 @@ def _assign_years(ep: pd.DataFrame, rec: Recorder) -> pd.Series:
     return year.fillna(inferred).fillna(0).astype("int64")
 
 
-def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.DataFrame:
+def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.DataFrame:
     if raw.empty:
         cols = ["_la", "CHILD", "start", "end", "_year", "_file", "_row", "_order"]
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in cols})
@@ -226,7 +235,7 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: str | None) -> pd.
     return ep.reset_index(drop=True)
 
 
-def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: str | None, kind: str) -> pd.DataFrame:
+def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -> pd.DataFrame:
     """Header or UASC rows -> one row per (LA, child), latest return wins."""
     if raw.empty:
         return pd.DataFrame(columns=["_la", "CHILD", "SEX", "DOB", "_file", "_row"])
