@@ -20,16 +20,23 @@ dec_before_decom    DEC earlier than DECOM                           dropped
 code_invalid        a code not in any year's list (``FISH``)         set blank
 code_missing        blank RNE, LS or PLACE                           kept blank
 sex_invalid         SEX not 1/2/M/F/U                                set blank
-duplicate_row       an exact copy of a row in the same file          merged
-duplicate_episode   same CHILD and DECOM twice in one file           merged (last kept)
+duplicate_row       an exact copy of a row in the same return        merged (first kept)
+duplicate_episode   same CHILD and DECOM twice in one return         merged (last kept)
 duplicate_child     a child twice in one Header/UASC file            merged (last kept)
 overlap             episode open or ending after the next starts     DEC := next DECOM
 ==================  ===============================================  ===========
 
-Always applied and logged (documented processing, not errors): ``RESUBMITTED`` and ``RULE_1`` ...
+Always applied and logged (documented processing, not errors; listed in
+:data:`~demandmodel.data.ssda903_codes.PROCESSING_RULES`): ``RESUBMITTED`` and ``RULE_1`` ...
 ``RULE_5`` (DATA_SPEC 3.5), ``respite`` (legal status V3/V4 dropped unless
 ``include_respite=True``), ``temporary`` (T0-T4 merged into the surrounding placement unless
-``absorb_temporary=False``), ``encoding`` (non-UTF-8 file decoded as cp1252) and ``year_label``.
+``absorb_temporary=False``), ``encoding`` (non-UTF-8 file decoded as cp1252) and ``year_label``
+(a ``YEAR`` column or year in the file/folder name that names the *start* of the collection
+year is read as the year ending 31 March after it).
+
+Log and failure rows name the file and the 1-based data row (header excluded); in XML returns
+``row`` counts ``EPISODE`` elements (Episodes) or ``CHILD`` elements (Header, UASC). Blank lines
+are not rows.
 
 Nothing is lost: for every input, data rows read = rows kept in ``episodes``/``header``/``uasc``
 + log rows whose action is ``dropped`` or ``merged``.
