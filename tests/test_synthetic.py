@@ -280,7 +280,9 @@ def test_bad_spec_is_refused_with_advice() -> None:
 
 
 def test_true_levels_follow_the_hierarchy_and_match_published_counts() -> None:
-    levels = pd.read_csv(DEMO / "truth_levels_31march.csv").pivot(index="date", columns="level", values="count")
+    levels = pd.read_csv(DEMO / "truth_levels_31march.csv").pivot(
+        index="date", columns="level", values="count"
+    )
     stock = pd.read_csv(DEMO / "truth_stock_31march.csv").groupby("date")["count"].sum()
     assert (levels["lac"] == stock.loc[levels.index]).all()
     b1 = _cin("b1").set_index("time_period")
@@ -290,3 +292,51 @@ def test_true_levels_follow_the_hierarchy_and_match_published_counts() -> None:
         # Every looked-after child and every child on a plan has an open CIN episode, one each.
         assert row["lac"] + row["cp"] + row["cin"] == b1.loc[year, "At31_episodes"]
         assert row["cp"] == d5.loc[year, "CPP_At31"]
+
+
+def test_rates_are_close_to_englands_published_rates(shared_data: Path) -> None:
+    """The synthetic LA sits near England's own rates per 10,000 (2019-2022 averages)."""
+
+    def england(path: str, column: str, years: range) -> float:
+        frame = pd.read_csv(shared_data / path, encoding="utf-8-sig", dtype=str)
+        rows = frame.loc[
+            (frame["geographic_level"] == "National")
+            & frame["time_period"].isin([str(y) for y in years])
+        ]
+        return float(pd.to_numeric(rows[column]).sum())
+
+    years = range(2019, 2023)
+    eng_pop = england(
+        "dfe/population/ons_mid-year_population_estimates_2012_to_2022.csv",
+        "population_estimate",
+        range(2018, 2022),
+    )
+    ours_pop = pd.read_csv(next((DEMO / "dfe/population").glob("*.csv"))).set_index("time_period")[
+        "population_estimate"
+    ]
+    our_pop = float(ours_pop.loc[2018:2021].sum())
+    checks = {
+        "cin/b1": ("At31_episodes", 0.15),
+        "cin/c1": ("referral_count", 0.15),
+        "cin/c4": ("Section47", 0.2),
+        "cin/d5": ("CPP_At31", 0.2),
+    }
+    for prefix, (column, tol) in checks.items():
+        (real,) = (shared_data / "dfe" / prefix.split("/")[0]).glob(f"{prefix.split('/')[1]}_*.csv")
+        eng = england(real.relative_to(shared_data).as_posix(), column, years) / eng_pop
+        ours = (
+            _cin(prefix.split("/")[1]).set_index("time_period").loc[2019:2022, column].sum()
+            / our_pop
+        )
+        assert abs(ours / eng - 1) < tol, (prefix, ours * 1e4, eng * 1e4)
+    cla = pd.read_csv(
+        shared_data / "dfe/cla/cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
+    )
+    eng_rate = cla.loc[
+        (cla["geographic_level"] == "National")
+        & (cla["population_count"] == "Children looked after at 31 March each year")
+        & cla["time_period"].isin(list(years)),
+        "rate_per_10000",
+    ].astype(float)
+    ours_rate = _headline().loc[2019:2022, "Children looked after at 31 March each year"]
+    assert abs(ours_rate.mean() - eng_rate.mean()) < 8

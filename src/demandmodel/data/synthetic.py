@@ -40,10 +40,12 @@ from demandmodel.data import synthetic_published as pub
 from demandmodel.data import synthetic_write as sw
 from demandmodel.data.synthetic_cin import simulate_cin
 from demandmodel.data.synthetic_episodes import build_episodes
+from demandmodel.data.synthetic_extra import EXTRA_TABLES, extra_events, extra_year
 from demandmodel.data.synthetic_sim import (
     ENTRY,
     EXIT,
     add_years,
+    end_day,
     simulate_care,
     simulate_population,
     simulate_uasc,
@@ -227,7 +229,7 @@ def write_synthetic_la(
 ) -> list[Path]:
     """Write every file of the synthetic LA under ``folder``; returns the paths written.
 
-    Layout: ``ssda903/YEAR/{header,episodes,uasc}.csv``, ``cin_census/YEAR/*.csv``,
+    Layout: ``ssda903/YEAR/{header,episodes,uasc,reviews,missing,ad1,placed_adoption,prevperm}.csv``, ``cin_census/YEAR/*.csv``,
     ``workforce.csv``, ``population_projection.csv``, ``dfe/{cla,cin,population,workforce}/*.csv``,
     ``truth_stock_31march.csv``, ``truth_levels_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
     ``rng`` drives only the injected faults and workforce noise. ``cin_years`` limits the CIN
@@ -239,9 +241,12 @@ def write_synthetic_la(
     years = range(spec.first_year, spec.last_year + 1)
     returns = {y: sw.ssda903_year(la.episodes, la.children, y) for y in years}
     returns, manifest = sw.inject_faults(returns, rng=gen)
+    events = extra_events(la.episodes, la.children, end_day(spec), rng=gen)
     paths: list[Path] = []
     for y, tables in returns.items():
-        paths += sw.write_tables(tables, root / "ssda903" / str(y), ["header", "episodes", "uasc"])
+        tables = {**tables, **extra_year(events, la.children, y)}
+        names = ["header", "episodes", "uasc", *EXTRA_TABLES]
+        paths += sw.write_tables(tables, root / "ssda903" / str(y), names)
     for y in years if cin_years is None else cin_years:
         tables = sw.cin_census_year(la.cin, la.children, y, spec.la_code)
         paths += sw.write_tables(tables, root / "cin_census" / str(y), list(tables))
@@ -277,8 +282,9 @@ NO REAL CHILD IS DESCRIBED HERE. Every record was simulated by `demandmodel.make
 (see `synthetic_spec.json` for the true parameters). Collection years {spec.first_year}-{spec.last_year}
 (years ending 31 March).
 
-- `ssda903/YEAR/`: SSDA903 returns (header, episodes, uasc); each re-submits every episode open in
-  its year; DD/MM/YYYY dates; SEX 1/2.
+- `ssda903/YEAR/`: SSDA903 returns (header, episodes, uasc, reviews, missing, ad1,
+  placed_adoption, prevperm); each re-submits every episode open in its year; DD/MM/YYYY dates;
+  SEX 1/2.
 - `cin_census/YEAR/`: CIN census, flattened `csc-validator-be-cin` tables, ISO dates.
 - `workforce.csv`: la_code, date (30 September), case_holding_fte, agency_fte, cases_held, vacancies.
 - `dfe/`: published-style tables (explore-education-statistics layout, this LA only).

@@ -48,7 +48,7 @@ def fmt_dates(days: Iterable[Any], fmt: str) -> list[str]:
     return out
 
 
-def _fmt(series: pd.Series, fmt: str) -> pd.Series:
+def fmt_days(series: pd.Series, fmt: str) -> pd.Series:
     """Vectorised date formatting of an integer-day column (NA -> "")."""
     s = pd.to_datetime(series.astype("Float64").to_numpy(dtype=float, na_value=np.nan), unit="D")
     return pd.Series(pd.Index(s).strftime(fmt), index=series.index).fillna("").astype(str)
@@ -87,13 +87,13 @@ def ssda903_year(
     eps = pd.DataFrame(
         {
             "CHILD": child_code(sel["child"]),
-            "DECOM": _fmt(sel["decom"], DMY),
+            "DECOM": fmt_days(sel["decom"], DMY),
             "RNE": sel["rne"],
             "LS": sel["ls"],
             "CIN": sel["cin"],
             "PLACE": sel["place"],
             "PLACE_PROVIDER": sel["provider"],
-            "DEC": _fmt(sel["dec"], DMY),
+            "DEC": fmt_days(sel["dec"], DMY),
             "REC": sel["rec"],
             "REASON_PLACE_CHANGE": sel["rpc"],
             "HOME_POST": sel["home_post"],
@@ -114,11 +114,11 @@ def ssda903_year(
         {
             "CHILD": child_code(kids["child"]),
             "SEX": kids["sex"].astype(int).astype(str),
-            "DOB": _fmt(kids["dob"], DMY),
+            "DOB": fmt_days(kids["dob"], DMY),
             "ETHNIC": kids["ethnic"],
             "UPN": upn(kids["child"]),
             "MOTHER": mother,
-            "MC_DOB": _fmt(mc_dob, DMY),
+            "MC_DOB": fmt_days(mc_dob, DMY),
         }
     )
     u = kids.loc[kids["uasc"]]
@@ -126,8 +126,8 @@ def ssda903_year(
         {
             "CHILD": child_code(u["child"]),
             "SEX": u["sex"].astype(int).astype(str).to_numpy(),
-            "DOB": _fmt(u["dob"], DMY).to_numpy(),
-            "DUC": _fmt(pd.Series(add_years(u["dob"].to_numpy(np.int64), 18)), DMY).to_numpy(),
+            "DOB": fmt_days(u["dob"], DMY).to_numpy(),
+            "DUC": fmt_days(pd.Series(add_years(u["dob"].to_numpy(np.int64), 18)), DMY).to_numpy(),
         }
     )
     return {"header": header, "episodes": eps, "uasc": uasc}
@@ -164,12 +164,12 @@ def cin_census_year(
         {
             "LAchildID": ids,
             "CINdetailsID": sel["cin_id"].astype(str),
-            "CINreferralDate": _fmt(sel["ref"], ISO),
+            "CINreferralDate": fmt_days(sel["ref"], ISO),
             "ReferralSource": sel["source"],
             "PrimaryNeedCode": sel["need"],
-            "CINclosureDate": _fmt(sel["close"], ISO),
+            "CINclosureDate": fmt_days(sel["close"], ISO),
             "ReasonForClosure": sel["reason"],
-            "DateOfInitialCPC": _fmt(icpc_col, ISO),
+            "DateOfInitialCPC": fmt_days(icpc_col, ISO),
             "ReferralNFA": np.where(sel["nfa"], "1", "0"),
         }
     )
@@ -180,9 +180,9 @@ def cin_census_year(
             "LAchildID": child_code(a["child"]),
             "CINdetailsID": a["cin_id"].astype(str),
             "AssessmentID": a["cin_id"].astype(str),
-            "AssessmentActualStartDate": _fmt(a["assess_start"], ISO),
+            "AssessmentActualStartDate": fmt_days(a["assess_start"], ISO),
             "AssessmentInternalReviewDate": "",
-            "AssessmentAuthorisationDate": _fmt(auth, ISO),
+            "AssessmentAuthorisationDate": fmt_days(auth, ISO),
             "AssessmentFactors": np.where(auth.notna(), a["factor"], ""),
         }
     )
@@ -191,9 +191,9 @@ def cin_census_year(
         {
             "LAchildID": child_code(s47["child"]),
             "CINdetailsID": s47["cin_id"].astype(str),
-            "S47ActualStartDate": _fmt(s47["start"], ISO),
-            "InitialCPCtarget": _fmt(s47["icpc_target"], ISO),
-            "DateOfInitialCPC": _fmt(s47["icpc"], ISO),
+            "S47ActualStartDate": fmt_days(s47["start"], ISO),
+            "InitialCPCtarget": fmt_days(s47["icpc_target"], ISO),
+            "DateOfInitialCPC": fmt_days(s47["icpc"], ISO),
             "ICPCnotRequired": np.where(s47["icpc_not_required"], "1", "0"),
         }
     )
@@ -203,8 +203,8 @@ def cin_census_year(
             "LAchildID": child_code(cpp["child"]),
             "CINdetailsID": cpp["cin_id"].astype(str),
             "CPPID": cpp["cpp_id"].astype(str),
-            "CPPstartDate": _fmt(cpp["start"], ISO),
-            "CPPendDate": _fmt(cpp["end"], ISO),
+            "CPPstartDate": fmt_days(cpp["start"], ISO),
+            "CPPendDate": fmt_days(cpp["end"], ISO),
             "InitialCategoryOfAbuse": cpp["initial"],
             "LatestCategoryOfAbuse": cpp["latest"],
             "NumberOfPreviousCPP": cpp["n_prev"].astype(str),
@@ -218,7 +218,7 @@ def cin_census_year(
             "UPN": upn(kids["child"]).where(~young.to_numpy(), ""),
             "FormerUPN": "",
             "UPNunknown": np.where(young, "UN1", ""),
-            "PersonBirthDate": _fmt(kids["dob"], ISO),
+            "PersonBirthDate": fmt_days(kids["dob"], ISO),
             "ExpectedPersonBirthDate": "",
             "GenderCurrent": kids["sex"].astype(int).astype(str),
             "Sex": "",
