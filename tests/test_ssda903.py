@@ -28,7 +28,7 @@ def write(path: Path, head: str, rows: list[str], encoding: str = "utf-8") -> Pa
     return path
 
 
-def kept_plus_removed(data: demandmodel.SSDA903Data, file: Path) -> int:
+def removed_rows(data: demandmodel.SSDA903Data, file: Path) -> int:
     removed = data.log[
         (data.log["file"] == str(file)) & data.log["action"].isin(["dropped", "merged"])
     ]
@@ -79,7 +79,7 @@ def test_iso_dates_and_la_year_columns(tmp_path: Path) -> None:
     assert barnet[C.END].tolist() == [pd.Timestamp("2022-06-01")]  # the later return wins
     assert data.log["rule"].tolist() == ["RESUBMITTED"]
     assert data.log["row"].tolist() == [1]
-    assert len(ep) + kept_plus_removed(data, f) == 3
+    assert len(ep) + removed_rows(data, f) == 3
 
 
 def test_xml_return_reads_like_csv(tmp_path: Path) -> None:
