@@ -492,3 +492,17 @@ def test_la_names_of_pooled_returns_can_be_mapped_to_codes(tmp_path: Path) -> No
     f = write(tmp_path / "episodes.csv", head, rows)
     ep = demandmodel.read_ssda903(f, la_code={"Bromley": "305"}).episodes
     assert sorted(ep[C.LA_CODE]) == ["305", "Camden"]
+
+
+def test_a_contiguous_re_entry_starts_a_new_period_of_care(tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "episodes.csv",
+        EP_HEAD,
+        [
+            ep_row("1", "01/05/2019", "S", "C2", "U4", "PR1", "01/06/2019", "E13"),
+            ep_row(
+                "1", "01/06/2019", "S", "V2", "U4", "PR1", "", ""
+            ),  # left and came back same day
+        ],
+    )
+    assert demandmodel.read_ssda903(f).episodes[C.PERIOD_OF_CARE].tolist() == [1, 2]

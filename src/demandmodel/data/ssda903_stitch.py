@@ -288,7 +288,9 @@ def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
 
 
 def periods_of_care(ep: pd.DataFrame) -> pd.Series:
-    """Number (1, 2, ...) each child's maximal runs of contiguous episodes (DEC == next DECOM).
+    """Number (1, 2, ...) each child's periods of care (DATA_SPEC 3.3): maximal runs of contiguous
+    episodes (DEC == next DECOM); an episode with RNE = S (started to be looked after) always
+    opens a new period.
 
     ``ep`` must be sorted by LA, child and start.
     """
@@ -298,6 +300,8 @@ def periods_of_care(ep: pd.DataFrame) -> pd.Series:
     prev_end = grouped["end"].shift(1)
     first = grouped.cumcount() == 0
     new = first | prev_end.isna() | (prev_end != ep["start"])
+    if "RNE" in ep.columns:
+        new = new | (ep["RNE"].astype("string").fillna("") == "S").to_numpy()
     return new.astype("int64").groupby([ep["_la"], ep["CHILD"]], dropna=False).cumsum()
 
 
