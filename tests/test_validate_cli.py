@@ -202,3 +202,18 @@ def test_mixed_folder_is_split_by_kind(tmp_path: Path) -> None:
         "dfe": [tmp_path / "published.csv"],
     }
     assert unknown == [tmp_path / "faults.csv"]
+
+
+def test_a_crashing_reader_is_reported_with_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(path: Path) -> pd.DataFrame:
+        raise KeyError("oops")
+
+    monkeypatch.setattr(demandmodel, "read_dfe", broken, raising=False)
+    dfe = write(tmp_path / "dfe.csv", ["time_period,la_name,value", "2022,X,1"])
+    good = write(tmp_path / "episodes.csv", [EP_HEAD, "1,01/05/2021,S,C2,N1,U4,PR1,,,,,,"])
+    assert main(["validate", str(dfe), str(good)]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR: read_dfe failed unexpectedly (KeyError: 'oops'); please report" in out
+    assert "OK: 1 episodes" in out  # the other inputs are still reported

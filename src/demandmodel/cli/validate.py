@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 KINDS = ("ssda903", "cin", "workforce", "dfe")
@@ -229,7 +230,9 @@ def _accepts_repair(fn: Callable[..., Any]) -> bool:
     return "repair" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bool:
+def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> str:
+    """Read one group of inputs and print the outcome: ``"ok"``, ``"bad"`` (input problems) or
+    ``"crash"`` (the reader failed in a way it should not: a bug to report)."""
     from demandmodel.errors import DataValidationError, DemandModelError, DemandModelWarning
 
     label = ", ".join(str(p) for p in paths[:3]) + (
@@ -238,7 +241,7 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
     fn = _reader(kind)
     if fn is None:
         print(f"{kind}: {label}\n  SKIPPED: no reader for {kind} inputs in this version")
-        return True
+        return "ok"
     print(f"{kind}: {label}")
     try:
         target: Any = paths if kind == "ssda903" or len(paths) > 1 else paths[0]
@@ -258,10 +261,15 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
             print(f"  {err}")
         else:
             _print_failures(err.failures, max_rows)
-        return False
+        return "bad"
     except DemandModelError as err:
         print(f"  FAILED: {err}")
-        return False
+        return "bad"
+    except Exception as err:  # a reader bug must not hide the other inputs' reports
+        print(
+            f"  ERROR: {READERS[kind]} failed unexpectedly ({type(err).__name__}: {err}); please report"
+        )
+        return "crash"
     if kind == "ssda903":
         episodes = result.episodes
         print(
@@ -276,7 +284,7 @@ def _run_one(kind: str, paths: list[Path], *, repair: bool, max_rows: int) -> bo
         log = getattr(result, "log", None)
         if repair and isinstance(log, pd.DataFrame) and {"rule", "action"} <= set(log.columns):
             _print_log(log, max_rows)
-    return True
+    return "ok"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -296,13 +304,20 @@ def run(args: argparse.Namespace) -> int:
             "DfE statistics; use --kind to say what it is"
         )
         ok = False
+    outcomes: list[str] = []
     for kind in KINDS:
         if kind not in groups:
             continue
         if kind in _MULTI:
-            ok &= _run_one(kind, groups[kind], repair=args.repair, max_rows=args.max_rows)
+            outcomes.append(
+                _run_one(kind, groups[kind], repair=args.repair, max_rows=args.max_rows)
+            )
         else:
             for path in groups[kind]:
-                ok &= _run_one(kind, [path], repair=args.repair, max_rows=args.max_rows)
+                outcomes.append(_run_one(kind, [path], repair=args.repair, max_rows=args.max_rows))
+    if "crash" in outcomes:
+        print("a reader failed unexpectedly (exit code 1)")
+        return EXIT_FAILURE
+    ok = ok and all(o == "ok" for o in outcomes)
     print("all inputs valid" if ok else "problems found (exit code 2)")
     return EXIT_OK if ok else EXIT_BAD_INPUT
