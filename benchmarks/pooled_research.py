@@ -1,9 +1,15 @@
 """Rolling-origin evaluation of the pooled and aggregate models against naive, on every English LA.
 
-Run: ``.venv/bin/python benchmarks/pooled_research.py [tune|holdout|all]``
+Run: ``.venv/bin/python benchmarks/pooled_research.py [tune|final|holdout]`` (results also go to
+``/tmp/demandmodel_pooled_research_<mode>.csv``; the Panel is cached in ``/tmp``).
 
-Measures cla_31mar, cp_31mar, cin_31mar; horizons 1-3; origins from the third year of data to 2019.
-Hyperparameters are chosen on origins <= 2016 (``tune``); origins 2017-2019 are held out (``holdout``).
+- ``tune``: the grid (pooled damping / window / learn, aggregate damping) on origins 2012-2016;
+- ``final``: the chosen models (and naive, drift, auto) on origins 2012-2016;
+- ``holdout``: the chosen models on origins 2017-2019, never used for choosing.
+
+Measures cla_31mar, cp_31mar, cin_31mar; horizons 1-3; every LA that read_dfe places in a region.
+Hyperparameters are chosen on origins <= 2016 only; origins 2017-2019 are held out. Models are
+compared on the cells (measure, LA, origin, horizon) that all of them forecast.
 Point forecast = the sample median; MASE scale = the LA's in-sample mean absolute yearly change up
 to the origin; coverage = share of actuals inside the central 80% / 95% sample intervals.
 """
