@@ -143,17 +143,28 @@ def test_bad_and_impossible_dates(tmp_path: Path) -> None:
 
 def test_dec_before_decom(tmp_path: Path) -> None:
     f = write(
-        tmp_path / "episodes.csv", [EP_HEAD, "1,01/05/2021,S,C2,N1,U4,PR1,01/04/2021,E4A,,,,"]
+        tmp_path / "episodes.csv",
+        [
+            EP_HEAD,
+            "1,01/05/2021,S,C2,N1,U4,PR1,01/04/2021,X1,,,,",  # a later episode follows
+            "1,01/08/2021,P,C2,N1,K2,PR4,01/07/2021,E4A,,,,",  # the last one
+        ],
     )
-    fail = only(failures_of(f))
-    assert (fail["rule"], fail["column"], fail["value"]) == (
-        "dec_before_decom",
-        "DEC",
-        "01/04/2021",
+    fails = failures_of(f)
+    assert fails[["row", "column", "value", "rule"]].values.tolist() == [
+        [1, "DEC", "01/04/2021", "dec_before_decom"],
+        [2, "DEC", "01/07/2021", "dec_before_decom"],
+    ]
+    assert "DEC (episode end) is earlier than DECOM (episode start); correct DEC or DECOM" in str(
+        fails["message"].iloc[0]
     )
-    assert "DEC (episode end) is earlier than DECOM (episode start)" in str(fail["message"])
     data = demandmodel.read_ssda903(f, repair=True)
-    assert data.episodes.empty and data.log["action"].tolist() == ["dropped"]
+    ep = data.episodes
+    # kept, not dropped: ended at the next DECOM, or at 31 March of the return's year
+    assert ep[C.END].tolist() == [pd.Timestamp("2021-08-01"), pd.Timestamp("2022-03-31")]
+    assert ep[C.REASON_END].tolist() == ["X1", "E4A"]
+    assert set(data.log["rule"]) == {"dec_before_decom"}
+    assert set(data.log["action"]) == {"changed"}
 
 
 def test_overlapping_episodes(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ child_missing       blank CHILD                                      dropped
 decom_missing       blank DECOM                                      dropped
 date_invalid        DECOM not a real date (``31/02/2020``)           dropped
 date_invalid        DEC / DOB not a real date                        set blank
-dec_before_decom    DEC earlier than DECOM                           dropped
+dec_before_decom    DEC earlier than DECOM                           DEC := next DECOM,
+                                                                     else 31 March
 code_invalid        a code not in any year's list (``FISH``)         set blank
 code_missing        blank RNE, LS or PLACE                           kept blank
 sex_invalid         SEX not 1/2/M/F/U                                set blank

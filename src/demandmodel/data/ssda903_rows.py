@@ -192,15 +192,23 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.Data
             message="DEC is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
             fix="correct the date or leave DEC blank for an open episode",
         )
-    ep = _drop(
-        ep,
-        ep["end"].notna() & (ep["end"] < ep["start"]),
-        rec,
-        column="DEC",
-        rule="dec_before_decom",
-        message="DEC (episode end) is earlier than DECOM (episode start)",
-        fix="correct DEC or DECOM",
-    )
+    backwards = ep["end"].notna() & (ep["end"] < ep["start"])
+    for r in ep.loc[backwards].to_dict("records"):
+        rec.problem(
+            file=str(r["_file"]),
+            row=r["_row"],
+            child=r["CHILD"],
+            column="DEC",
+            value=r["DEC"],
+            rule="dec_before_decom",
+            action="changed",
+            after="DEC unknown: next DECOM, else 31 March of the return's year",
+            message="DEC (episode end) is earlier than DECOM (episode start)",
+            fix="correct DEC or DECOM",
+        )
+    # The episode did end (it has a DEC) but we do not know when: resolved after stitching.
+    ep["_end_unknown"] = backwards.to_numpy()
+    ep.loc[backwards, "end"] = pd.NaT
     for col, valid, required in _CODES:
         values = ep[col].fillna("").astype("string").str.strip().str.upper()
         invalid = (values != "") & ~values.isin(sorted(valid))

@@ -253,16 +253,37 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
 
 def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     """Episodes still open, or ending after the next one starts, within one return: an input
-    problem; the repair ends them at the next DECOM (REC X1 when blank)."""
+    problem; the repair ends them at the next DECOM (REC X1 when blank).
+
+    Episodes whose DEC was unusable (before DECOM: ``_end_unknown``) end at the next DECOM, or,
+    for a child's last episode, at 31 March of the return's year (REC kept, E99 when blank).
+    """
     ep = _sorted(ep)
     if ep.empty:
         return ep
+    unknown = (
+        ep["_end_unknown"].fillna(False).to_numpy(dtype=bool)
+        if "_end_unknown" in ep.columns
+        else np.zeros(len(ep), dtype=bool)
+    )
     n = _neighbours(ep, ["start"])
-    bad = n["has_next"] & (n["end"].isna() | (n["end"] > n["start_next"]))
+    bad = (n["has_next"] & (n["end"].isna() | (n["end"] > n["start_next"]))).to_numpy()
     out = ep.copy()
-    for i in np.flatnonzero(bad.to_numpy()).tolist():
+    for i in np.flatnonzero(bad).tolist():
         row = ep.iloc[i]
         nxt = ep.iloc[i + 1]
+        if unknown[i] and pd.isna(row["end"]):
+            rec.note(
+                file=row["_file"],
+                row=row["_row"],
+                child=row["CHILD"],
+                rule="dec_before_decom",
+                action="changed",
+                before="DEC unknown",
+                after=f"DEC={_fmt(nxt['start'])}",
+                message="episode with an unusable DEC ends when the next episode starts",
+            )
+            continue
         is_open = pd.isna(row["end"])
         rec.problem(
             file=row["_file"],
@@ -280,10 +301,25 @@ def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
             ),
             fix="correct DEC or the next DECOM so episodes do not overlap",
         )
-    fix = bad.to_numpy()
-    out.loc[fix, "end"] = n.loc[fix, "start_next"]
-    blank_rec = fix & out["REC"].isna().to_numpy()
+    out.loc[bad, "end"] = n.loc[bad, "start_next"]
+    blank_rec = bad & out["REC"].isna().to_numpy()
     out.loc[blank_rec, "REC"] = "X1"
+    last = unknown & ~n["has_next"].to_numpy() & out["end"].isna().to_numpy()
+    if last.any():
+        year_end = _march31(out["_year"])
+        for i in np.flatnonzero(last).tolist():
+            rec.note(
+                file=str(out["_file"].iat[i]),
+                row=out["_row"].iat[i],
+                child=out["CHILD"].iat[i],
+                rule="dec_before_decom",
+                action="changed",
+                before="DEC unknown",
+                after=f"DEC={_fmt(year_end.iat[i])}",
+                message="last episode with an unusable DEC ends at 31 March of its return's year",
+            )
+        out.loc[last, "end"] = year_end[last]
+        out.loc[last & out["REC"].isna().to_numpy(), "REC"] = "E99"
     return out
 
 
