@@ -277,6 +277,12 @@ def test_bad_spec_is_refused_with_advice() -> None:
         demandmodel.SyntheticSpec(first_year=2020, last_year=2019)
     with pytest.raises(demandmodel.ScenarioError, match="sums to"):
         demandmodel.SyntheticSpec(entry_category=((1.0, 0, 0, 0, 0, 0.5),) * 5)
+    with pytest.raises(demandmodel.ScenarioError, match="shape"):
+        demandmodel.SyntheticSpec(exit_rate=((0.2,) * 6,) * 4)
+    with pytest.raises(demandmodel.ScenarioError, match="negative"):
+        demandmodel.SyntheticSpec(duration_multiplier=(1.0, 1.0, -0.5, 1.0))
+    with pytest.raises(demandmodel.ScenarioError, match="burn-in"):
+        demandmodel.SyntheticSpec(sim_start="2012-04-01")
 
 
 def test_true_levels_follow_the_hierarchy_and_match_published_counts() -> None:

@@ -234,6 +234,16 @@ def write_synthetic_la(
     ``truth_stock_31march.csv``, ``truth_levels_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
     ``rng`` drives only the injected faults and workforce noise. ``cin_years`` limits the CIN
     census folders written (default: every year; the published tables always cover every year).
+
+    Examples
+    --------
+    >>> import tempfile, demandmodel
+    >>> spec = demandmodel.SyntheticSpec(pop_0_17=2000.0, first_year=2021, last_year=2022)
+    >>> la = demandmodel.make_synthetic_la(spec, rng=3)
+    >>> folder = tempfile.mkdtemp()
+    >>> paths = demandmodel.write_synthetic_la(la, folder, rng=3)
+    >>> sorted(p.name for p in paths if p.parent.name == "2022" and "ssda903" in str(p))[:3]
+    ['ad1.csv', 'episodes.csv', 'header.csv']
     """
     root = Path(folder)
     gen = as_generator(rng)

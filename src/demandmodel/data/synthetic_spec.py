@@ -170,6 +170,29 @@ class SyntheticSpec:
             raise ScenarioError(
                 f"SyntheticSpec: pop_0_17 must be positive, got {self.pop_0_17}; use e.g. 60000."
             )
+        if int(self.sim_start[:4]) > self.first_year - 6:
+            raise ScenarioError(
+                f"SyntheticSpec: sim_start {self.sim_start} leaves under 5 years of burn-in before "
+                f"first_year {self.first_year}; start the simulation earlier."
+            )
+        shapes = {
+            "entry_rate_per_10k": (np.shape(self.entry_rate_per_10k), (5,)),
+            "entry_category": (np.shape(self.entry_category), (5, 6)),
+            "exit_rate": (np.shape(self.exit_rate), (5, 6)),
+            "duration_multiplier": (np.shape(self.duration_multiplier), (4,)),
+            "move_rate": (np.shape(self.move_rate), (5, 6, 6)),
+            "cin_referral_rate_per_10k": (np.shape(self.cin_referral_rate_per_10k), (5,)),
+        }
+        for name, (got, want) in shapes.items():
+            if got != want:
+                raise ScenarioError(
+                    f"SyntheticSpec: {name} has shape {got}, expected {want} "
+                    "(5 age bands x 6 placement categories x 4 duration bands)."
+                )
+            if (np.asarray(getattr(self, name), dtype=float) < 0).any():
+                raise ScenarioError(
+                    f"SyntheticSpec: {name} has a negative value; rates must be >= 0."
+                )
         for b, row in enumerate(self.entry_category):
             if abs(sum(row) - 1.0) > 1e-9:
                 raise ScenarioError(

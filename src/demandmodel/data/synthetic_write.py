@@ -257,7 +257,8 @@ def inject_faults(
 ) -> tuple[dict[int, dict[str, pd.DataFrame]], pd.DataFrame]:
     """Inject data-quality faults into the SSDA903 episodes tables; return them and the manifest.
 
-    Faults: three exact ``duplicate_row``s, one ``dec_before_decom``, one ``stale_open_episode``
+    Faults (each on its own row): three exact ``duplicate_row``s (fewer with fewer years), one
+    ``dec_before_decom``, one ``stale_open_episode``
     (shown open at 31 March in one return although the child had left care that year; absent from
     the next return) and one ``invalid_code`` (PLACE ``Q9``). Faults are applied after the clean
     returns are built, so the truth never contains them.
@@ -288,31 +289,44 @@ def inject_faults(
                                  f"episode shown open at 31 March {y} but the child left care "
                                  f"({before}) and is absent from the {y + 1} return"))  # fmt: skip
             break
-    # DEC before DECOM in a closed episode.
+
+    def free_rows(y: int, mask: np.ndarray) -> np.ndarray:
+        """Rows of year ``y`` allowed by ``mask`` that carry no fault yet (0-based)."""
+        taken = {int(f["row"]) - 1 for f in faults if f["file"] == _file(y)}
+        return np.array([i for i in np.flatnonzero(mask) if i not in taken], dtype=np.int64)
+
+    # DEC before DECOM in a closed, non-temporary episode.
     y = int(rng.choice(years))
     e = eps(y).copy()
-    closed_rows = np.flatnonzero(
-        (e["DEC"] != "").to_numpy() & (e["PLACE"].str[0] != "T").to_numpy()
-    )
-    i = int(closed_rows[int(rng.integers(len(closed_rows)))])
-    decom = pd.to_datetime(_cell(e, i, "DECOM"), format=DMY)
-    e.at[i, "DEC"] = (decom - pd.Timedelta(days=3)).strftime(DMY)
-    out[y]["episodes"] = e
-    faults.append(_fault(y, i, _cell(e, i, "CHILD"), "DEC", "dec_before_decom",
-                         f"DEC {_cell(e, i, 'DEC')} is before DECOM {_cell(e, i, 'DECOM')}"))  # fmt: skip
-    # Invalid placement code.
+    # Only on an episode that starts and ends in the year, so no other return re-states it.
+    in_year = pd.to_datetime(e["DECOM"], format=DMY) >= pd.Timestamp(f"{y - 1}-04-01")
+    ok = (e["DEC"] != "").to_numpy() & (e["PLACE"].str[0] != "T").to_numpy() & in_year.to_numpy()
+    rows = free_rows(y, ok)
+    if rows.size:
+        i = int(rows[int(rng.integers(rows.size))])
+        decom = pd.to_datetime(_cell(e, i, "DECOM"), format=DMY)
+        e.at[i, "DEC"] = (decom - pd.Timedelta(days=3)).strftime(DMY)
+        out[y]["episodes"] = e
+        faults.append(_fault(y, i, _cell(e, i, "CHILD"), "DEC", "dec_before_decom",
+                             f"DEC {_cell(e, i, 'DEC')} is before DECOM {_cell(e, i, 'DECOM')}"))  # fmt: skip
+    # Invalid placement code (on a non-temporary episode).
     y = int(rng.choice(years))
     e = eps(y).copy()
-    i = int(rng.integers(len(e)))
-    old = _cell(e, i, "PLACE")
-    e.at[i, "PLACE"] = "Q9"
-    out[y]["episodes"] = e
-    faults.append(_fault(y, i, _cell(e, i, "CHILD"), "PLACE", "invalid_code",
-                         f"PLACE 'Q9' is not a valid placement code (was {old})"))  # fmt: skip
+    rows = free_rows(y, (e["PLACE"].str[0] != "T").to_numpy())
+    if rows.size:
+        i = int(rows[int(rng.integers(rows.size))])
+        old = _cell(e, i, "PLACE")
+        e.at[i, "PLACE"] = "Q9"
+        out[y]["episodes"] = e
+        faults.append(_fault(y, i, _cell(e, i, "CHILD"), "PLACE", "invalid_code",
+                             f"PLACE 'Q9' is not a valid placement code (was {old})"))  # fmt: skip
     # Exact duplicate rows (inserted right after the original), last so row numbers hold.
-    for y in sorted(int(v) for v in rng.choice(years, size=3, replace=False)):
+    for y in sorted(int(v) for v in rng.choice(years, size=min(3, len(years)), replace=False)):
         e = eps(y)
-        i = int(rng.integers(len(e)))
+        rows = free_rows(y, np.ones(len(e), dtype=bool))
+        if not rows.size:
+            continue
+        i = int(rows[int(rng.integers(rows.size))])
         e = pd.concat([e.iloc[: i + 1], e.iloc[i : i + 1], e.iloc[i + 1 :]], ignore_index=True)
         for f in faults:  # rows after the insertion move down by one
             if f["file"] == _file(y) and int(f["row"]) > i + 1:
