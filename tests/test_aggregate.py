@@ -130,7 +130,7 @@ def test_adjustment_term_is_estimated_and_carried() -> None:
     rows = panel[stock].sort_values(["la_code", "period"]).copy()
     bumped = []
     for _code, g in rows.groupby("la_code"):
-        s = g["value"].to_numpy(float)
+        s = g["value"].to_numpy(float, copy=True)
         for k in range(1, len(s)):
             s[k:] += round(0.02 * s[k - 1])
         bumped.append(pd.Series(s, index=g.index))
