@@ -185,3 +185,18 @@ def test_calibrated_model_widens_a_too_narrow_base_and_does_not_peek() -> None:
         width(fit.sample(2, n_samples=2000, rng=1)) > width(base.sample(2, n_samples=2000, rng=1))
     ).all()
     assert narrow.min_sigma == 0.0
+
+
+def test_auto_chooses_per_measure_through_the_registry() -> None:
+    from demandmodel.models.ensemble import AutoSpec
+
+    auto = AutoSpec(choice={"cla_31mar": "pooled", "cp_31mar": "not_registered"})
+    assert auto.model_for("cla_31mar") == "pooled"
+    assert auto.model_for("cp_31mar") == "naive"  # unknown names fall back to the default
+    assert isinstance(auto.spec_for("cp_31mar"), CalibratedSpec)
+    assert auto.spec_for("cla_31mar").name == "pooled"  # learns its own spread: not wrapped
+    assert not isinstance(AutoSpec(calibrate=False).spec_for("cp_31mar"), CalibratedSpec)
+    panel = many_walks()
+    ctx = auto.prepare(panel, measure="cp_31mar", origin=2021)
+    fit = auto.fit(panel, la_code="305", measure="cp_31mar", origin=2021, context=ctx)
+    assert fit.forecast(2, n_samples=100, rng=0).model == "auto"

@@ -86,13 +86,15 @@ def fallback_chain(
 
 
 def plain_panel(panel: pd.DataFrame) -> pd.DataFrame:
-    """A shallow copy of ``panel`` without ``attrs``.
+    """A shallow copy of ``panel`` whose ``attrs`` hold no pandas objects.
 
-    Readers may keep frames in ``attrs`` (e.g. unread files), which pandas compares with ``==``
-    when combining frames - that fails for DataFrames, so models work on a copy without them.
+    pandas compares ``attrs`` with ``==`` when combining frames, which fails for a DataFrame
+    value; other entries (e.g. ``attrs["regions"]``, which pooled models read) are kept.
     """
     out = panel.copy(deep=False)
-    out.attrs = {}
+    out.attrs = {
+        k: v for k, v in panel.attrs.items() if not isinstance(v, pd.DataFrame | pd.Series)
+    }
     return out
 
 

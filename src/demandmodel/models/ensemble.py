@@ -8,8 +8,9 @@
   the data *before* the origin (all LAs of the measure, origins ``origin - window ... origin - 1``,
   only forecasts whose actual is ``<= origin``): no peeking. Two factors per horizon make the 80%
   and 95% intervals of those past forecasts cover 80% and 95% (see :func:`rescale`).
-- ``auto``: the project's default (:data:`AUTO_BASE`, calibrated), chosen by backtests at origins
-  up to 2016 (see ``docs/backtest-results.md``); other models plug in by name through the registry.
+- :class:`AutoSpec` (``auto``): the project's default: per measure, the registered model that won
+  backtests at origins up to 2016 (:data:`AUTO_CHOICE`, else :data:`AUTO_DEFAULT`), calibrated as
+  above (see ``docs/backtest-results.md``); other models plug in by name through the registry.
 
 Examples
 --------
@@ -47,13 +48,22 @@ from demandmodel.errors import DemandModelError, ModelFitError
 from demandmodel.models.base import (
     FittedModel,
     FittedSeries,
-    ModelSpec,
+    available_models,
     get_model,
     is_series_model,
     register_model,
 )
 
-__all__ = ["AUTO_BASE", "CalibratedSpec", "Calibration", "EnsembleSpec", "auto_spec"]
+__all__ = [
+    "AUTO_CHOICE",
+    "AUTO_DEFAULT",
+    "AutoSpec",
+    "CalibratedSpec",
+    "Calibration",
+    "EnsembleSpec",
+    "calibration_factors",
+    "rescale",
+]
 
 
 def _fit_any(
@@ -370,16 +380,85 @@ class CalibratedSpec:
         return self._fit(y, la_code=la_code, measure=measure, origin=origin, context=context)
 
 
-AUTO_BASE: tuple[str, ...] = ("naive",)
-"""Members of the ``auto`` model (median ensemble when several), chosen by backtests <= 2016."""
+AUTO_CHOICE: dict[str, str] = {"cla_31mar": "pooled"}
+"""Model behind ``auto`` per measure (registry names), chosen by backtests at origins <= 2016."""
+
+AUTO_DEFAULT = "naive"
+"""Model behind ``auto`` for measures not in :data:`AUTO_CHOICE` (or whose model is missing)."""
 
 
-def auto_spec(**params: Any) -> ModelSpec:
-    """The ``auto`` model: :data:`AUTO_BASE`, conformally calibrated."""
-    base: Any = AUTO_BASE[0] if len(AUTO_BASE) == 1 else EnsembleSpec(members=AUTO_BASE)
-    return CalibratedSpec(base=base, name="auto", **params)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoContext:
+    """The pool context of :class:`AutoSpec`: the spec chosen for the measure and its context."""
+
+    spec: Any
+    context: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutoSpec:
+    """The project's default: per measure, the model that won honest backtests, calibrated.
+
+    Parameters
+    ----------
+    choice
+        Measure -> registered model name; other measures use ``default``. A name that is not
+        registered falls back to ``default``, so models plug in by name.
+    default
+        The model for other measures.
+    calibrate
+        Wrap the chosen model in :class:`CalibratedSpec` (conformal factors from past origins),
+        unless it is one of ``self_calibrated``.
+    self_calibrated
+        Models whose spread is already learnt out of sample across LAs (``pooled``): not wrapped.
+    window
+        Past origins the calibration uses (3 gave the closest 80% / 95% coverage for CLA at
+        origins 2014-2016; 3, 4 and 6 tie for CP and CIN, whose data start in 2013).
+
+    Examples
+    --------
+    >>> AutoSpec().model_for("cp_31mar"), AutoSpec(choice={"cp_31mar": "drift"}).model_for("cp_31mar")
+    ('naive', 'drift')
+    """
+
+    choice: Mapping[str, str] = field(default_factory=lambda: dict(AUTO_CHOICE))
+    default: str = AUTO_DEFAULT
+    calibrate: bool = True
+    self_calibrated: tuple[str, ...] = ("pooled",)
+    window: int = 3
+    name: str = "auto"
+    min_history: int = 2
+    series_only = False
+
+    def model_for(self, measure: str) -> str:
+        """The registered name of the model ``auto`` uses for ``measure``."""
+        name = self.choice.get(measure, self.default)
+        return name if name in available_models() else self.default
+
+    def spec_for(self, measure: str) -> Any:
+        """The spec ``auto`` uses for ``measure`` (calibrated unless ``calibrate=False``)."""
+        name = self.model_for(measure)
+        base = get_model(name)
+        if not self.calibrate or name in self.self_calibrated:
+            return base
+        return CalibratedSpec(base=base, window=self.window, name=self.name)
+
+    def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> AutoContext:
+        """Choose the model for ``measure`` and prepare it."""
+        spec = self.spec_for(measure)
+        return AutoContext(spec=spec, context=spec.prepare(panel, measure=measure, origin=origin))
+
+    def fit(
+        self, panel: pd.DataFrame, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit the chosen model (preparing it first when no context is given)."""
+        if not isinstance(context, AutoContext):
+            context = self.prepare(panel, measure=measure, origin=origin)
+        return context.spec.fit(  # type: ignore[no-any-return]
+            panel, la_code=la_code, measure=measure, origin=origin, context=context.context
+        )
 
 
 register_model("ensemble", EnsembleSpec)
 register_model("calibrated", CalibratedSpec)
-register_model("auto", auto_spec)
+register_model("auto", AutoSpec)
