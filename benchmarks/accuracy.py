@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-samples", type=int, default=500)
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--save", type=Path, help="write all backtest rows to this CSV")
+    ap.add_argument("--markdown", type=Path, help="also write the tables to this Markdown file")
     args = ap.parse_args(argv)
     try:
         from demandmodel import read_dfe
@@ -216,15 +217,24 @@ def main(argv: list[str] | None = None) -> int:
         rows.to_csv(args.save, index=False)
     sel = rows[rows["origin"] <= 2016]
     held = rows[rows["origin"] >= 2017]
-    print(
-        f"data read {t_read:.1f} s; our models {t_ours:.1f} s; peers {t_peers:.1f} s; "
-        f"cpus {os.cpu_count()}"
+    head = (
+        f"data read {t_read:.1f} s; our models {t_ours:.1f} s; peers {t_peers:.1f} s "
+        f"(wall clock, {os.cpu_count()} cpus, shared)"
     )
-    print(report(sel, times, f"Selection origins {lo}-2016 (horizons 1-{args.horizon})"))
-    print()
-    print(report(held, times, f"Held-out origins 2017-{hi} (horizons 1-{args.horizon})"))
-    print()
-    print(report(rows, times, f"All origins {lo}-{hi}"))
+    parts = [
+        report(sel, times, f"Selection origins {lo}-2016 (horizons 1-{args.horizon})"),
+        report(held, times, f"Held-out origins 2017-{hi} (horizons 1-{args.horizon})"),
+        report(rows, times, f"All origins {lo}-{hi}"),
+    ]
+    print(head)
+    print("\n\n".join(parts))
+    if args.markdown:
+        cmd = "python benchmarks/accuracy.py " + " ".join(
+            argv if argv is not None else sys.argv[1:]
+        )
+        args.markdown.write_text(
+            f"Command: `{cmd}`\n\n{head}\n\n" + "\n\n".join(parts) + "\n", encoding="utf-8"
+        )
     return 0
 
 

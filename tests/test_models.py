@@ -200,3 +200,25 @@ def test_auto_chooses_per_measure_through_the_registry() -> None:
     ctx = auto.prepare(panel, measure="cp_31mar", origin=2021)
     fit = auto.fit(panel, la_code="305", measure="cp_31mar", origin=2021, context=ctx)
     assert fit.forecast(2, n_samples=100, rng=0).model == "auto"
+
+
+def test_select_by_backtest_uses_only_the_past() -> None:
+    from demandmodel.models.ensemble import SelectSpec
+
+    t = np.arange(2011, 2023)
+    trend = pd.DataFrame(
+        {
+            "la_code": np.repeat([str(c) for c in range(301, 309)], 12),
+            "measure": "cla_31mar",
+            "period": np.tile(t, 8),
+            "value": np.tile(100 * 1.1 ** (t - 2011), 8),
+        }
+    )
+    sel = SelectSpec(candidates=("naive", "drift"))
+    ctx = sel.prepare(trend, measure="cla_31mar", origin=2018)
+    assert ctx.spec.name == "drift" and ctx.scores["drift"] < ctx.scores["naive"]
+    # years after the origin turn flat: the choice at 2018 must not change
+    flat = trend.assign(value=np.where(trend["period"] > 2018, 1000.0, trend["value"]))
+    assert sel.prepare(flat, measure="cla_31mar", origin=2018).scores == ctx.scores
+    fit = sel.fit(trend, la_code="301", measure="cla_31mar", origin=2018, context=ctx)
+    assert fit.forecast(1, n_samples=50, rng=0).model == "drift"

@@ -8,6 +8,8 @@
   the data *before* the origin (all LAs of the measure, origins ``origin - window ... origin - 1``,
   only forecasts whose actual is ``<= origin``): no peeking. Two factors per horizon make the 80%
   and 95% intervals of those past forecasts cover 80% and 95% (see :func:`rescale`).
+- :class:`SelectSpec` (``select``): per measure and origin, the candidate with the lowest MASE
+  in a backtest on the data before the origin (selection by backtest, never by in-sample fit).
 - :class:`AutoSpec` (``auto``): the project's default: per measure, the registered model that won
   backtests at origins up to 2016 (:data:`AUTO_CHOICE`, else :data:`AUTO_DEFAULT`), calibrated as
   above (see ``docs/backtest-results.md``); other models plug in by name through the registry.
@@ -61,6 +63,8 @@ __all__ = [
     "CalibratedSpec",
     "Calibration",
     "EnsembleSpec",
+    "SelectSpec",
+    "Selection",
     "calibration_factors",
     "rescale",
 ]
@@ -380,6 +384,110 @@ class CalibratedSpec:
         return self._fit(y, la_code=la_code, measure=measure, origin=origin, context=context)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selection:
+    """The pool context of :class:`SelectSpec`: the winner, its context and every score."""
+
+    spec: Any
+    context: Any
+    scores: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectSpec:
+    """Choose, per measure and origin, the candidate with the lowest backtest MASE.
+
+    ``prepare`` backtests every candidate on the data up to the origin only (origins
+    ``origin - window ... origin - 1``, horizons up to ``horizon``, every LA of the measure) and
+    keeps the one with the lowest MASE of the median; ties go to the earlier candidate.
+
+    Parameters
+    ----------
+    candidates
+        Registered model names or specs.
+    window, horizon
+        Past origins and horizons of the selection backtest.
+    n_samples
+        Paths per past forecast.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> t = np.arange(2011, 2023)
+    >>> panel = pd.DataFrame({"la_code": np.repeat([str(c) for c in range(301, 311)], 12),
+    ...     "measure": "cla_31mar", "period": np.tile(t, 10),
+    ...     "value": np.tile(100 * 1.1 ** (t - 2011), 10)})
+    >>> ctx = SelectSpec(candidates=("naive", "drift")).prepare(panel, measure="cla_31mar",
+    ...                                                          origin=2022)
+    >>> ctx.spec.name
+    'drift'
+    """
+
+    candidates: tuple[Any, ...] = ("naive", "drift", "theta")
+    window: int = 3
+    horizon: int = 3
+    n_samples: int = 200
+    name: str = "select"
+    series_only = False
+
+    @property
+    def min_history(self) -> int:
+        """The smallest history any candidate accepts."""
+        return min(get_model(m).min_history for m in self.candidates)
+
+    def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> Selection:
+        """Backtest every candidate on data up to ``origin`` and keep the best."""
+        from demandmodel import metrics
+        from demandmodel.backtest import forecast_rows
+        from demandmodel.batch import series_by_la
+
+        cut = panel.loc[pd.to_numeric(panel[C.PERIOD]) <= origin]
+        full = series_by_la(cut, measure)
+        scores: dict[str, float] = {}
+        best: tuple[float, Any] | None = None
+        for cand in self.candidates:
+            spec = get_model(cand)
+            frames = [
+                forecast_rows(
+                    spec,
+                    cut,
+                    measure=measure,
+                    origin=o,
+                    horizon=min(self.horizon, origin - o),
+                    n_samples=self.n_samples,
+                    rng=o,
+                    series=full,
+                    fallbacks=(),
+                )
+                for o in range(origin - self.window, origin)
+            ]
+            rows = pd.concat([f for f in frames if len(f)] or [pd.DataFrame()], ignore_index=True)
+            score = (
+                metrics.mase(rows["actual"], rows["q50"], scale=rows["scale"])
+                if len(rows)
+                else float("nan")
+            )
+            scores[str(spec.name)] = score
+            if np.isfinite(score) and (best is None or score < best[0]):
+                best = (score, spec)
+        chosen = get_model(self.candidates[0]) if best is None else best[1]
+        return Selection(
+            spec=chosen,
+            context=chosen.prepare(panel, measure=measure, origin=origin),
+            scores=scores,
+        )
+
+    def fit(
+        self, panel: pd.DataFrame, *, la_code: str, measure: str, origin: int, context: Any = None
+    ) -> FittedModel:
+        """Fit the selected candidate (selecting first when no context is given)."""
+        if not isinstance(context, Selection):
+            context = self.prepare(panel, measure=measure, origin=origin)
+        return context.spec.fit(  # type: ignore[no-any-return]
+            panel, la_code=la_code, measure=measure, origin=origin, context=context.context
+        )
+
+
 AUTO_CHOICE: dict[str, str] = {"cla_31mar": "pooled"}
 """Model behind ``auto`` per measure (registry names), chosen by backtests at origins <= 2016."""
 
@@ -462,3 +570,4 @@ class AutoSpec:
 register_model("ensemble", EnsembleSpec)
 register_model("calibrated", CalibratedSpec)
 register_model("auto", AutoSpec)
+register_model("select", SelectSpec)
