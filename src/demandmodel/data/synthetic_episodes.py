@@ -2,8 +2,8 @@
 
 Within a period of care, episodes also start at events that do not change the state of the model:
 a new carer in the same placement category (RNE P), a fostering placement becoming long-term with
-the same carers (RNE T), a change of legal status (RNE L; with a placement change, RNE B), and
-temporary moves (T1/T3/T4, a few days, then back to the same placement). Respite children get
+the same carers (RNE T), a change of legal status (RNE L; with a placement change, RNE B; with
+the same carers becoming long-term carers, RNE U), and temporary moves (T1/T3/T4, a few days, then back to the same placement). Respite children get
 series of short breaks under legal status V3/V4. None of these change the true stock.
 
 Examples
@@ -282,6 +282,9 @@ def _period_rows(
                 nxt["ls"], nxt["rne"] = "E1", "B"
         elif kind == "ls":
             nxt["ls"], nxt["rne"] = payload, "L"
+            if cur["place"] in ("U3", "U6") and r.random() < 0.15:
+                # Legal status changes as the same carers become long-term carers.
+                nxt["place"], nxt["rne"] = ("U1" if cur["place"] == "U3" else "U4"), "U"
         else:  # temporary move and back to the same placement
             tmp = dict(
                 nxt,
