@@ -3,8 +3,9 @@
 Within a period of care, episodes also start at events that do not change the state of the model:
 a new carer in the same placement category (RNE P), a fostering placement becoming long-term with
 the same carers (RNE T), a change of legal status (RNE L; with a placement change, RNE B; with
-the same carers becoming long-term carers, RNE U), and temporary moves (T1/T3/T4, a few days, then back to the same placement). Respite children get
-series of short breaks under legal status V3/V4. None of these change the true stock.
+the same carers becoming long-term carers, RNE U), and temporary moves (T1/T3/T4, a few days,
+then back to the same placement). Respite children get series of short breaks under legal status
+V3/V4. None of these change the true stock.
 
 Examples
 --------
