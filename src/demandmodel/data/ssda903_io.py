@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -230,7 +231,8 @@ def _year_hint(label: str) -> str:
     path = Path(label)
     for part in (path.name, *(p.name for p in list(path.parents)[:2])):
         digits = "".join(ch if ch.isdigit() else " " for ch in part).split()
-        years = [d for d in digits if len(d) == 4 and 1990 <= int(d) <= 2100]
+        latest = dt.date.today().year + 1
+        years = [d for d in digits if len(d) == 4 and 1990 <= int(d) <= latest]
         if years:
             return years[0]
     return ""

@@ -75,6 +75,7 @@ def _la(frame: pd.DataFrame, la_code: LACode) -> pd.Series:
 
 
 def blank(s: pd.Series) -> pd.Series:
+    """True where a cell is missing or only whitespace."""
     return s.fillna("").astype("string").str.strip() == ""
 
 
