@@ -382,7 +382,7 @@ def _long(ctx: _Ctx) -> list[pd.DataFrame]:
     if family == "31mar":
         is_place = (group == "placement").to_numpy()
         groups = {c: _placement(c) for c in char[is_place].unique()}
-        place = char.map(groups).fillna("")
+        place = char.map(groups).astype(object).fillna("")
         hit = is_place & (place != "").to_numpy()
         measure[hit] = "cla_31mar_placement_" + place[hit].astype(str)
     parts = [ctx.emit(stem, "number", total.to_numpy(), 1)]

@@ -496,8 +496,9 @@ def parse_cells(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     [False, False, False, False, True]
     """
     raw = cells.to_numpy(dtype=object)
-    value = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(
-        dtype="float64", na_value=np.nan
+    # A writable copy: under pandas 3 (copy-on-write) to_numpy() may return a read-only view.
+    value = np.array(
+        pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     )
     status = np.full(len(raw), STATUS_OK, dtype=object)
     bad = np.zeros(len(raw), dtype=bool)
