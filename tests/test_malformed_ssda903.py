@@ -483,29 +483,54 @@ def messy_returns(draw: st.DrawFn) -> dict[int, list[str]]:
     return rows_by_year
 
 
+HEADER_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["0", "1", "2", "3", ""]),
+        st.sampled_from(["1", "2", "M", "F", "U", "X", ""]),
+        st.sampled_from(["01/02/2010", "2011-03-04", "31/02/2020", "Notadate", ""]),
+    ),
+    max_size=6,
+)
+
+
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(returns=messy_returns(), include_respite=st.booleans(), absorb=st.booleans())
+@given(
+    returns=messy_returns(),
+    headers=st.lists(HEADER_ROWS, min_size=4, max_size=4),
+    include_respite=st.booleans(),
+    absorb=st.booleans(),
+)
 def test_nothing_lost(
-    tmp_path: Path, returns: dict[int, list[str]], include_respite: bool, absorb: bool
+    tmp_path: Path,
+    returns: dict[int, list[str]],
+    headers: list[list[tuple[str, str, str]]],
+    include_respite: bool,
+    absorb: bool,
 ) -> None:
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
-    written = 0
-    for year, rows in returns.items():
+    written = {"episodes": 0, "header": 0}
+    for (year, rows), head in zip(returns.items(), headers, strict=False):
         (folder / str(year)).mkdir(parents=True)
         write(folder / str(year) / "episodes.csv", [EP_HEAD, *rows])
-        written += sum(1 for r in rows if r.replace(",", "").strip())  # blank lines hold no row
+        written["episodes"] += sum(1 for r in rows if r.replace(",", "").strip())  # blank: no row
+        lines = [f"{c},{sex},{dob},WBRI,,," for c, sex, dob in head]
+        write(folder / str(year) / "header.csv", ["CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB", *lines])
+        written["header"] += len(lines)
     data = demandmodel.read_ssda903(
         folder, repair=True, include_respite=include_respite, absorb_temporary=absorb
     )
     removed = data.log[data.log["action"].isin(["dropped", "merged"])]
-    assert written == len(data.episodes) + len(removed), (
+    from_episodes = removed["file"].str.endswith("episodes.csv")
+    assert written["episodes"] == len(data.episodes) + int(from_episodes.sum()), (
         returns,
         data.log.to_string(),
         data.episodes.to_string(),
     )
+    assert written["header"] == len(data.header) + int((~from_episodes).sum())
     assert not removed.duplicated(["file", "row"]).any()  # each input row accounted for once
+    assert not data.header.duplicated([C.LA_CODE, C.CHILD]).any()
     ep = data.episodes
     assert (ep[C.END].isna() | (ep[C.END] >= ep[C.START])).all()
     nxt = ep.groupby([C.LA_CODE, C.CHILD])[C.START].shift(-1)
