@@ -265,7 +265,8 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
     totals = truth.groupby("date")["count"].sum()
     last = pd.Timestamp(totals.index.max())
     origins = [pd.Timestamp(y, 3, 31) for y in range(last.year - 7, last.year)]
-    rows = []
+    rows: list[dict[str, Any]] = []
+    failures: list[str] = []
     for o in origins:
         dates = [
             o + pd.DateOffset(years=h) for h in (1, 2, 3) if o + pd.DateOffset(years=h) <= last
@@ -280,9 +281,11 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
         if peer is not None:
             pf = _rewound_peer_folder(folder / "ssda903", o, tmp / f"peer_{o.year}")
             refs = (ref[0].strftime("%Y-%m-%d"), ref[1].strftime("%Y-%m-%d"))
-            peer_rows = _peer_stocks(peer, pf, refs, dates, tmp).set_index(["date", "series"])[
-                "peer"
-            ]
+            try:
+                got = _peer_stocks(peer, pf, refs, dates, tmp)
+                peer_rows = got.set_index(["date", "series"])["peer"]
+            except subprocess.CalledProcessError as err:  # reported, not hidden
+                failures.append(f"peer failed at origin {o.date()}: {err}")
         for r in f.itertuples(index=False):
             d = pd.Timestamp(r.period)
             series = "total" if r.kind == "total" else r.placement
@@ -316,6 +319,7 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
         "coverage80_all": float(m["in80"].mean()),
         "coverage95_all": float(m["in95"].mean()),
         "coverage95_total": float(m.loc[m["series"] == "total", "in95"].mean()),
+        "peer_failures": failures,
     }
 
 
