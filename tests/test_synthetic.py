@@ -346,3 +346,17 @@ def test_rates_are_close_to_englands_published_rates(shared_data: Path) -> None:
     ].astype(float)
     ours_rate = _headline().loc[2019:2022, "Children looked after at 31 March each year"]
     assert abs(ours_rate.mean() - eng_rate.mean()) < 8
+
+
+def test_cin_census_xml_reads_the_same_as_the_csv_tables(tmp_path: Path) -> None:
+    spec = demandmodel.SyntheticSpec(pop_0_17=4000.0, first_year=2022, last_year=2023)
+    la = demandmodel.make_synthetic_la(spec, rng=4)
+    la.write(tmp_path, rng=4, cin_xml=True)
+    for year in (2022, 2023):
+        flat = demandmodel.read_cin_census(tmp_path / "cin_census" / str(year))
+        xml = demandmodel.read_cin_census(tmp_path / "cin_census_xml" / f"cin_{year}.xml")
+        for name in ("children", "cin_episodes", "assessments", "s47", "cp_plans"):
+            a = getattr(flat, name).drop(columns="source").reset_index(drop=True)
+            b = getattr(xml, name).drop(columns="source").reset_index(drop=True)
+            assert len(a) > 0 or name == "cp_plans"
+            pd.testing.assert_frame_equal(a, b, check_dtype=False)

@@ -59,6 +59,7 @@ from demandmodel.data.synthetic_spec import (
     DURATION_EDGES_DAYS,
     SyntheticSpec,
 )
+from demandmodel.data.synthetic_xml import cin_census_xml
 
 __all__ = [
     "DEMO_SEED",
@@ -182,10 +183,15 @@ class SyntheticLA:
         return pd.DataFrame(rows, columns=["date", "level", "count"])
 
     def write(
-        self, folder: str | Path, *, rng: RNGLike = 0, cin_years: Sequence[int] | None = None
+        self,
+        folder: str | Path,
+        *,
+        rng: RNGLike = 0,
+        cin_years: Sequence[int] | None = None,
+        cin_xml: bool = False,
     ) -> list[Path]:
         """Write the dataset to ``folder``; see :func:`write_synthetic_la`."""
-        return write_synthetic_la(self, folder, rng=rng, cin_years=cin_years)
+        return write_synthetic_la(self, folder, rng=rng, cin_years=cin_years, cin_xml=cin_xml)
 
 
 def make_synthetic_la(
@@ -226,6 +232,7 @@ def write_synthetic_la(
     *,
     rng: RNGLike = 0,
     cin_years: Sequence[int] | None = None,
+    cin_xml: bool = False,
 ) -> list[Path]:
     """Write every file of the synthetic LA under ``folder``; returns the paths written.
 
@@ -234,6 +241,7 @@ def write_synthetic_la(
     ``truth_stock_31march.csv``, ``truth_levels_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
     ``rng`` drives only the injected faults and workforce noise. ``cin_years`` limits the CIN
     census folders written (default: every year; the published tables always cover every year).
+    ``cin_xml=True`` also writes each of those years as one XML file, ``cin_census_xml/cin_YEAR.xml``.
 
     Examples
     --------
@@ -260,6 +268,11 @@ def write_synthetic_la(
     for y in years if cin_years is None else cin_years:
         tables = sw.cin_census_year(la.cin, la.children, y, spec.la_code)
         paths += sw.write_tables(tables, root / "cin_census" / str(y), list(tables))
+        if cin_xml:
+            xml_path = root / "cin_census_xml" / f"cin_{y}.xml"
+            xml_path.parent.mkdir(parents=True, exist_ok=True)
+            xml_path.write_bytes(cin_census_xml(tables))
+            paths.append(xml_path)
     files: dict[str, pd.DataFrame] = {}
     files.update(pub.cla_tables(spec, la))
     files.update(pub.cin_tables(spec, la))
