@@ -260,3 +260,11 @@ def test_record_points_include_31_march_and_the_end() -> None:
     got = grid[record_points(grid, "year")]
     assert [str(d.date()) for d in got] == ["2020-03-31", "2021-03-31", "2022-03-31", "2022-06-30"]
     assert pd.Timestamp("2022-06-30") == grid[-1]
+
+
+def test_same_seed_same_paths_and_history_for_charts() -> None:
+    chain = _random_chain(8)
+    kw = dict(initial=np.array([5, 5, 5, 5]), start="2021-01-01", end="2021-06-30", samples=50)
+    a, b = chain.simulate(**kw, rng=3), chain.simulate(**kw, rng=3)
+    np.testing.assert_array_equal(a.samples, b.samples)
+    assert not np.array_equal(a.samples, chain.simulate(**kw, rng=4).samples)

@@ -175,3 +175,16 @@ def test_entries_follow_the_population(episodes: pd.DataFrame) -> None:
     # Before the population doubles (from 1 April 2021) nothing changes; afterwards more children.
     assert m_grow[0] == pytest.approx(m_flat[0])
     assert m_grow[1] > m_flat[1] * 1.3
+
+
+def test_projection_carries_the_observed_history(episodes: pd.DataFrame) -> None:
+    fit = MarkovModel(space=StateSpace(age_edges=(0, 18))).fit(
+        episodes, reference_start="2019-01-01", reference_end="2020-12-31"
+    )
+    fc = fit.project(start="2020-12-31", years=0.5, samples=20, rng=1)
+    hist = fc.history
+    assert hist is not None and {"state", "period", "value"} <= set(hist.columns)
+    total = hist[hist["kind"] == "total"].set_index("period")["value"]
+    assert total.iloc[-1] == fit.stock_at("2020-12-31").sum()
+    ax = fc.select(kind="total").plot()
+    assert ax is not None

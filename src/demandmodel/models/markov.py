@@ -775,8 +775,13 @@ class MarkovFit:
         parameter_draws: int | None = None,
         initial: Any = None,
     ) -> Forecast:
-        """Monte Carlo projection from the stock on ``start`` for ``years`` (or to ``end``)."""
+        """Monte Carlo projection from the stock on ``start`` for ``years`` (or to ``end``).
+
+        The forecast's ``history`` holds the stocks the returns show at month ends from the
+        start of the reference window to ``start`` (for charts of actuals against the fan).
+        """
         end = _end(start, years, end)
+        history = self.history(end=start) if initial is None else None
         return self.chain().simulate(
             initial=self._initial(start, initial),
             start=start,
@@ -788,7 +793,27 @@ class MarkovFit:
             multipliers=multipliers,
             parameter_uncertainty=parameter_uncertainty,
             parameter_draws=parameter_draws,
+            history=history,
         )
+
+    def history(self, *, end: Any = None) -> pd.DataFrame:
+        """Stocks by state and aggregate at each month end of the reference window (to ``end``).
+
+        Long rows: the series labels (as in the forecast), ``period`` and ``value``.
+        """
+        t0 = self.reference[0]
+        t1 = pd.Timestamp(end) if end is not None else self.reference[1]
+        dates = [d for d in pd.date_range(t0, t1, freq="ME")] + [t1]
+        dates = sorted(set(dates))
+        series, weights = aggregation(self.labels)
+        space = self.model.space
+        values = np.stack(
+            [weights @ stock_at(self.segments, space, float(days([d])[0])) for d in dates]
+        )
+        out = series.loc[np.tile(np.arange(len(series)), len(dates))].reset_index(drop=True)
+        out["period"] = np.repeat(np.array(dates, dtype=object), len(series))
+        out["value"] = values.ravel()
+        return out
 
     def moments(
         self,
