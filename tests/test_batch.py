@@ -93,3 +93,16 @@ def test_bad_panel_and_no_forecastable_series_raise_clear_errors() -> None:
         demandmodel.forecast_panel(
             panel(), measures=["cla_31mar"], origin=2030, horizon=1, model="naive", rng=0
         )
+
+
+def test_duplicate_rows_fail_one_series_not_the_batch() -> None:
+    p = panel()
+    dup = pd.concat([p, p[(p["la_code"] == "302") & (p["period"] == 2020)]], ignore_index=True)
+    fc, report = demandmodel.forecast_panel(
+        dup, measures=["cla_31mar"], origin=2022, horizon=1, model="naive", n_samples=20, rng=0
+    )
+    assert "302" not in set(fc.series["la_code"]) and "301" in set(fc.series["la_code"])
+    assert (
+        "more than one row for period(s) [2020]"
+        in report.loc[report["la_code"] == "302", "message"].iloc[0]
+    )

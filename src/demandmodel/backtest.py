@@ -86,7 +86,7 @@ def forecast_rows(
     rng: int | np.random.SeedSequence | None = 0,
     fallbacks: Sequence[str] = DEFAULT_FALLBACKS,
     label: str | None = None,
-    series: dict[str, pd.Series] | None = None,
+    series: dict[str, pd.Series | None] | None = None,
 ) -> pd.DataFrame:
     """Backtest rows of one model, one measure, one origin (see :func:`backtest`).
 

@@ -181,12 +181,19 @@ class SeriesFitter:
         return None, failures
 
 
-def series_by_la(panel: pd.DataFrame, measure: str) -> dict[str, pd.Series]:
-    """Every LA's series of ``measure`` (period-indexed, sorted), in one pass over the panel."""
+def series_by_la(panel: pd.DataFrame, measure: str) -> dict[str, pd.Series | None]:
+    """Every LA's series of ``measure`` (period-indexed, sorted), in one pass over the panel.
+
+    An LA whose rows cannot form a series (e.g. two rows for one year) maps to ``None``; fitting
+    it then goes through the model's own ``fit``, whose error is reported per series.
+    """
     sub = plain_panel(panel.loc[panel[C.MEASURE].astype(str) == measure])
-    out: dict[str, pd.Series] = {}
+    out: dict[str, pd.Series | None] = {}
     for la, grp in sub.groupby(sub[C.LA_CODE].astype(str), sort=True):
-        out[str(la)] = panel_series(grp, la_code=str(la), measure=measure, origin=10**6)
+        try:
+            out[str(la)] = panel_series(grp, la_code=str(la), measure=measure, origin=10**6)
+        except DemandModelError:
+            out[str(la)] = None
     return out
 
 
@@ -253,7 +260,7 @@ def forecast_panel(
         codes = list(by_la) if wanted is None else wanted
         fitter = SeriesFitter(chain, cut, measure=measure, origin=origin)
         for la in codes:
-            fitted, fails = fitter.fit(la, by_la.get(la, pd.Series(dtype=float)))
+            fitted, fails = fitter.fit(la, by_la.get(la))
             failures.extend(fails)
             if fitted is None:
                 continue
