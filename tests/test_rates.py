@@ -8,7 +8,7 @@ import pytest
 
 from demandmodel import DataValidationError
 from demandmodel.models.markov import MarkovModel
-from demandmodel.models.rates import shrink
+from demandmodel.models.rates import gamma_interval, shrink
 from demandmodel.models.states import StateSpace
 
 MOVE = {"fostering": 0.0008, "residential": 0.003}  # to the other category, per day
@@ -113,7 +113,8 @@ def test_shrinkage_pulls_sparse_cells_toward_the_pool() -> None:
     assert tight["rate"].iloc[0] == pytest.approx((0 + 5_000 * pool) / (30 + 5_000))
     # The well-measured cell barely moves; the sparse one moves most of the way to the pool.
     assert abs(tight["rate"].iloc[1] - 50 / 20_000) < abs(tight["rate"].iloc[0] - 0.0)
-    assert (tight["lower"] <= tight["rate"]).all() and (tight["rate"] <= tight["upper"]).all()
+    lo, hi = gamma_interval(tight)
+    assert (lo <= tight["rate"]).all() and (tight["rate"] <= hi).all()
 
 
 def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(
@@ -167,8 +168,16 @@ def test_entries_follow_the_population(episodes: pd.DataFrame) -> None:
     growing = steady.assign(population=np.where(steady["period"] >= 2022, 20_000.0, 10_000.0))
     grows = MarkovModel(space=space).fit(episodes, **kw, population=growing)
     # A constant population changes nothing; the rate per 10,000 is the daily rate per 10,000.
-    per_10k = same.rates().query("kind == 'entry_per_10k' and count > 0")["rate"].to_numpy()
-    np.testing.assert_allclose(per_10k, flat.rates().query("kind == 'entry' and count > 0")["rate"])
+    per_10k = same.rates().query("kind == 'entry_per_10k' and count > 0")
+    per_day = flat.rates().query("kind == 'entry' and count > 0")
+    np.testing.assert_allclose(per_10k["rate"], per_day["rate"])  # 10,000 children: equal
+    # With 20,000 children in the window the rate per 10,000 is half the daily rate.
+    doubled = MarkovModel(space=space).fit(
+        episodes, **kw, population=steady.assign(population=20_000.0)
+    )
+    per_10k2 = doubled.rates().query("kind == 'entry_per_10k' and count > 0")
+    np.testing.assert_allclose(per_10k2["rate"], per_day["rate"] / 2)
+    np.testing.assert_allclose(per_10k2["upper"], per_10k["upper"] / 2)
     pk = dict(start="2020-12-31", years=2, record=["2021-03-31", "2022-12-31"])
     m_flat, m_same, m_grow = (f.moments(**pk).mean.sum(axis=1) for f in (flat, same, grows))
     np.testing.assert_allclose(m_same, m_flat)

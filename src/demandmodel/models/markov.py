@@ -686,12 +686,6 @@ class MarkovModel:
             age_i = self.space.components()["age_i"].to_numpy()
             scale = ref[age_i]
         entries = entry_table(occ.entries, occ.entries_raw, occ.window_days, scale=scale)
-        if scale is not None:
-            entries = entries.assign(
-                rate_per_10k=entries["rate"],
-                rate=entries["rate"] * scale / 10_000.0,
-                rate_param=entries["rate_param"] * 10_000.0 / scale,
-            )
         return MarkovFit(
             model=self,
             labels=labels,
@@ -732,7 +726,7 @@ class MarkovFit:
 
     def rates(self) -> pd.DataFrame:
         """Every rate with its count, exposure (person-days), pooled prior mean and 95% interval."""
-        return readable(self.flows, self.entries, self.labels, per_10k=bool(self.multipliers))
+        return readable(self.flows, self.entries, self.labels)
 
     def chain(self) -> MarkovChain:
         """The fitted chain (entries scaled by the population when one was given)."""

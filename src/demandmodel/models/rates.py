@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaincinv
 
 from demandmodel.errors import DemandModelError
 from demandmodel.models.states import StateSpace, add_years
@@ -223,14 +222,32 @@ def shrink(flows: pd.DataFrame, *, exposure: np.ndarray, k: float) -> pd.DataFra
     pos = (shape > 0) & (rate_param > 0)
     safe_rp = np.where(rate_param > 0, rate_param, 1.0)
     out["rate"] = np.where(pos, shape / safe_rp, np.where(rate_param > 0, 0.0, pooled))
-    lo = np.zeros(len(out))
-    hi = np.zeros(len(out))
-    if pos.any():
-        lo[pos] = gammaincinv(shape[pos], 0.025) / rate_param[pos]
-        hi[pos] = gammaincinv(shape[pos], 0.975) / rate_param[pos]
-    out["lower"] = lo
-    out["upper"] = np.where(pos, hi, out["rate"])
     return out
+
+
+def gamma_interval(table: pd.DataFrame, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Central interval of each row's Gamma(``shape``, ``rate_param``) posterior (the rate itself
+    where the posterior is degenerate).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"shape": [4.0, 0.0], "rate_param": [100.0, 50.0], "rate": [0.04, 0.0]})
+    >>> lo, hi = gamma_interval(t)
+    >>> [round(float(x), 4) for x in (lo[0], hi[0], lo[1], hi[1])]
+    [0.0109, 0.0877, 0.0, 0.0]
+    """
+    from scipy.special import gammaincinv  # only when intervals are asked for (import cost)
+
+    shape = table["shape"].to_numpy(dtype=float)
+    rp = table["rate_param"].to_numpy(dtype=float)
+    rate = table["rate"].to_numpy(dtype=float)
+    pos = (shape > 0) & (rp > 0)
+    lo, hi = rate.copy(), rate.copy()
+    a = (1.0 - level) / 2.0
+    if pos.any():
+        lo[pos] = gammaincinv(shape[pos], a) / rp[pos]
+        hi[pos] = gammaincinv(shape[pos], 1.0 - a) / rp[pos]
+    return lo, hi
 
 
 def candidate_flows(space: StateSpace, *, ageing: str = "observed") -> pd.DataFrame:
@@ -288,22 +305,20 @@ def count_flows(flows: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 def entry_table(
     counts: np.ndarray, raw: np.ndarray, window_days: float, *, scale: np.ndarray | None = None
 ) -> pd.DataFrame:
-    """Entry rates per state: per day (``scale`` None) or per day per 10,000 of ``scale``."""
+    """Entry rates per state, per day over the window (posterior ``Gamma(N, T)``).
+
+    With ``scale`` (the reference population of each entry state's age band), ``per_10k`` is the
+    factor turning a daily rate into a daily rate per 10,000 children of the band.
+    """
     exposure = np.full(len(counts), window_days, dtype=float)
-    if scale is not None:
-        exposure = exposure * scale / 10_000.0
     out = pd.DataFrame({"dest": np.arange(len(counts)), "count": counts, "raw": raw})
     out["exposure"] = exposure
     out["shape"] = counts
     out["rate_param"] = exposure
     pos = counts > 0
     out["rate"] = np.where(pos, counts / np.where(exposure > 0, exposure, 1.0), 0.0)
-    lo = np.zeros(len(out))
-    hi = np.zeros(len(out))
-    if pos.any():
-        lo[pos] = gammaincinv(counts[pos], 0.025) / exposure[pos]
-        hi[pos] = gammaincinv(counts[pos], 0.975) / exposure[pos]
-    out["lower"], out["upper"] = lo, hi
+    if scale is not None:
+        out["per_10k"] = 10_000.0 / np.where(scale > 0, scale, np.nan)
     return out
 
 
@@ -320,19 +335,19 @@ def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndar
     return out
 
 
-def readable(
-    flows: pd.DataFrame, entries: pd.DataFrame, labels: pd.DataFrame, *, per_10k: bool = False
-) -> pd.DataFrame:
+def readable(flows: pd.DataFrame, entries: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """One row per rate: kind, from, to, count, exposure (person-days), rate and 95% interval.
 
-    Rates are per person-day (entries: per day, or per day per 10,000 children); ``per_year``
-    columns multiply by 365.25.
+    Rates are per person-day (entries: per day, or per day per 10,000 children of the age band,
+    kind ``entry_per_10k``, when the model was fitted with a population); ``*_per_year`` columns
+    multiply by 365.25.
     """
     name = labels["state"].to_numpy(dtype=object)
 
     def lab(ix: np.ndarray, leaving: str) -> np.ndarray:
         return np.where(ix == LEFT, leaving, name[np.where(ix == LEFT, 0, ix)])
 
+    f_lo, f_hi = gamma_interval(flows)
     f = pd.DataFrame(
         {
             "kind": flows["kind"],
@@ -343,10 +358,13 @@ def readable(
             "exposure": flows["exposure"],
             "pooled": flows["pooled"],
             "rate": flows["rate"],
-            "lower": flows["lower"],
-            "upper": flows["upper"],
+            "lower": f_lo,
+            "upper": f_hi,
         }
     )
+    e_lo, e_hi = gamma_interval(entries)
+    per_10k = "per_10k" in entries.columns
+    factor = entries["per_10k"].to_numpy(dtype=float) if per_10k else 1.0
     en = pd.DataFrame(
         {
             "kind": "entry_per_10k" if per_10k else "entry",
@@ -356,9 +374,9 @@ def readable(
             "weighted_count": entries["count"],
             "exposure": entries["exposure"],
             "pooled": np.nan,
-            "rate": entries["rate"],
-            "lower": entries["lower"],
-            "upper": entries["upper"],
+            "rate": entries["rate"].to_numpy(dtype=float) * factor,
+            "lower": e_lo * factor,
+            "upper": e_hi * factor,
         }
     )
     out = pd.concat([en, f], ignore_index=True)
