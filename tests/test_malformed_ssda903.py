@@ -563,3 +563,9 @@ def test_fuzz_xml_byte_mutations(tmp_path: Path, edits: list[tuple[int, int]]) -
     f = tmp_path / "return.xml"
     f.write_bytes(bytes(data))
     _read_both(f)
+
+
+def test_semicolon_and_tab_separated_files(tmp_path: Path) -> None:
+    for sep, name in ((";", "semi.csv"), ("\t", "tab.csv")):
+        f = write(tmp_path / name, [line.replace(",", sep) for line in [EP_HEAD, *GOOD]])
+        assert demandmodel.read_ssda903(f).episodes[C.PLACEMENT].tolist() == ["U4", "K2", "P1"]

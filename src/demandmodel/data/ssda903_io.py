@@ -257,6 +257,14 @@ def _check_columns(kind: str, columns: list[str], label: str, rec: Recorder) -> 
     return False
 
 
+def _delimiter(text: str) -> str:
+    """``,`` unless the header line plainly uses ``;`` or tabs (Excel in some locales)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
 def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
     """Read one CSV file's bytes into (at most one) identified table."""
     if not data.replace(codecs.BOM_UTF8, b"").strip():
@@ -264,7 +272,7 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
         return []
     text = _decode(data, label, rec)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=False))
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as err:
         rec.fatal(file=label, rule="csv_malformed", message=f"not a readable CSV file ({err})")
         return []
@@ -276,7 +284,8 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
     columns = [canonical_column(c) for c in header]
     while columns and columns[-1] == "":
         columns.pop()
-    dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
+    columns = [c or f"_UNNAMED_{i + 1}" for i, c in enumerate(columns)]
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
     kind, _ = identify_table(columns)
     if kind is None:
         rec.fatal(
