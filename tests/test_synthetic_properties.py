@@ -15,7 +15,7 @@ import demandmodel
 from demandmodel.data.synthetic_sim import add_years, end_day, to_day
 from demandmodel.data.synthetic_write import ssda903_year
 
-SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def small_la(seed: int, pop: float) -> demandmodel.SyntheticLA:

@@ -46,7 +46,7 @@ EPISODE_FIELDS = (
     "home_post", "pl_post", "urn", "period", "category", "respite",
 )  # fmt: skip
 
-WITHIN_MOVE_RATE = {FOS: 0.30, RES: 0.40, SUP: 0.30, PWP: 0.02, ADO: 0.0, OTH: 0.1}
+WITHIN_MOVE_RATE = {FOS: 0.30, RES: 0.40, SUP: 0.30, PWP: 0.0, ADO: 0.0, OTH: 0.1}
 """Changes of carer within a placement category a year (new episodes, same state)."""
 TEMP_MOVE_RATE = 0.12
 """Temporary (T-code) moves a year while fostered."""

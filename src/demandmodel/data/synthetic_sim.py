@@ -233,6 +233,13 @@ def simulate_care(
     u_idx = np.flatnonzero(uasc & (arrival < b18))
     done[u_idx] = False
     enter(u_idx, arrival[u_idx])
+    # Newborns taken into care at birth (within 14 days), born inside the simulated window.
+    born = np.flatnonzero(~uasc & (dob >= t) & (dob < stop))
+    newborn = born[rng.random(born.size) < spec.newborn_entry_rate]
+    when = dob[newborn] + rng.random(newborn.size) * 14.0
+    newborn = newborn[when < stop]
+    t[newborn] = when[when < stop]
+    enter(newborn, t[newborn])
     active = np.flatnonzero(~done & (t < np.minimum(b18, stop)))
     while active.size:
         a = active

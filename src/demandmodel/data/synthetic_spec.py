@@ -73,7 +73,7 @@ def _moves() -> tuple[tuple[tuple[float, ...], ...], ...]:
         m[FOS, RES] = (0.01, 0.01, 0.02, 0.07, 0.06)[b]
         m[FOS, SUP] = (0, 0, 0, 0.01, 0.30)[b]
         m[FOS, PWP] = 0.03
-        m[FOS, ADO] = (0.45, 0.28, 0.03, 0, 0)[b]
+        m[FOS, ADO] = (0.30, 0.20, 0.03, 0, 0)[b]
         m[RES, FOS] = (0.3, 0.3, 0.2, 0.12, 0.05)[b]
         m[RES, SUP] = (0, 0, 0, 0.02, 0.45)[b]
         m[SUP, RES] = 0.05
@@ -100,8 +100,10 @@ class SyntheticSpec:
         When the simulation starts (ISO date); everything before ``first_year`` is burn-in.
     pop_0_17, pop_reference_date, pop_growth
         About ``pop_0_17`` children aged 0-17 at the reference date; births grow by ``pop_growth``.
+    newborn_entry_rate
+        Share of births that enter care within 14 days of birth.
     entry_rate_per_10k
-        First-entry rate per 10,000 children a year, by age band.
+        First-entry rate per 10,000 children a year, by age band (on top of newborn entries).
     entry_category
         Probability of each starting placement category, by age band.
     reentry_rate, reentry_window_days
@@ -133,7 +135,8 @@ class SyntheticSpec:
     pop_reference_date: str = "2022-06-30"
     pop_growth: float = 0.004
     male_share: float = 0.512
-    entry_rate_per_10k: tuple[float, ...] = (67.0, 14.3, 10.8, 16.2, 23.3)
+    newborn_entry_rate: float = 0.004
+    entry_rate_per_10k: tuple[float, ...] = (36.0, 14.3, 10.8, 16.2, 23.3)
     entry_category: tuple[tuple[float, ...], ...] = (
         (0.80, 0.00, 0.00, 0.08, 0.00, 0.12),
         (0.86, 0.01, 0.00, 0.10, 0.00, 0.03),
