@@ -94,7 +94,7 @@ def evaluate(
                     fit = spec.fit(sub, la_code=code, measure=measure, origin=origin, context=ctx)
                 except DemandModelError:
                     continue
-                paths = fit.sample(horizon, n_samples=N_SAMPLES, rng=hash((code, origin)) % 2**32)
+                paths = fit.sample(horizon, n_samples=N_SAMPLES, rng=int(code) * 10_000 + origin)
                 q = np.quantile(paths, [0.025, 0.1, 0.5, 0.9, 0.975], axis=0)
                 hist = wide.loc[code, :origin].dropna().to_numpy(dtype=float)
                 scale = float(np.mean(np.abs(np.diff(hist)))) if len(hist) > 1 else np.nan
@@ -171,7 +171,12 @@ def candidates(kind: str) -> dict[str, Callable[[], Any]]:
         "naive": lambda: get_model("naive"),
         "drift": lambda: get_model("drift"),
     }
-    if kind == "tune":
+    if kind == "tune-pop":
+        for phi, pop in itertools.product((0.3, 0.5, 0.7), (False, True)):
+            models[f"pooled phi={phi} per_population={pop}"] = lambda phi=phi, pop=pop: PooledSpec(
+                damping=phi, per_population=pop
+            )
+    elif kind == "tune":
         for phi in (0.0, 0.3, 0.5, 0.7):
             models[f"pooled fixed phi={phi}"] = lambda phi=phi: PooledSpec(damping=phi, learn=False)
         for window, rw in itertools.product((3, 5), (2, 3, 5)):
@@ -206,7 +211,7 @@ if __name__ == "__main__":
     pd.set_option("display.max_rows", 500)
     data = load()
     origins = range(2017, 2020) if mode == "holdout" else range(2012, 2017)
-    mode_models = "holdout" if mode in ("holdout", "final") else "tune"
+    mode_models = "holdout" if mode in ("holdout", "final") else mode
     result = run(candidates(mode_models), origins, data)
     result.to_csv(f"/tmp/demandmodel_pooled_research_{mode}.csv", index=False)
     report(result)

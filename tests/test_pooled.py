@@ -158,3 +158,26 @@ def test_empty_pool_is_a_clear_error() -> None:
     panel, _ = trend_panel({"North": 0.02}, n_per_group=3)
     with pytest.raises(demandmodel.DemandModelError, match="cin_31mar"):
         PooledSpec().fit(panel, la_code="300", measure="cin_31mar", origin=2021)
+
+
+def test_per_population_adds_the_las_own_population_growth() -> None:
+    """Rates are flat everywhere; one LA's children (and so its counts) grow 5% a year."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for i in range(30):
+        code, pop0 = str(300 + i), rng.uniform(30_000, 80_000)
+        growth = 0.05 if i == 0 else 0.0
+        for k, t in enumerate(range(2012, 2022)):
+            pop = pop0 * np.exp(growth * k)
+            rate = 60.0 * np.exp(rng.normal(0, 0.03))
+            rows.append((code, "cla_31mar", t, rate * pop / 10_000))
+            rows.append((code, "pop_0_17", t, pop))
+    panel = pd.DataFrame(rows, columns=["la_code", "measure", "period", "value"])
+    with_pop = PooledSpec(per_population=True).fit(
+        panel, la_code="300", measure="cla_31mar", origin=2021
+    )
+    without = PooledSpec().fit(panel, la_code="300", measure="cla_31mar", origin=2021)
+    assert with_pop.pop_trend == pytest.approx(0.05, abs=1e-6)
+    assert with_pop.shift(3)[-1] == pytest.approx(0.15, abs=0.03)
+    # Pooling counts shrinks the lone grower toward the flat group; pooling rates does not.
+    assert without.shift(3)[-1] < with_pop.shift(3)[-1] - 0.03
