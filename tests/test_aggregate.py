@@ -82,6 +82,9 @@ def test_fitted_model_balances_and_is_deterministic() -> None:
     assert np.array_equal(one, two)
     assert not np.array_equal(one, other)
     assert np.array_equal(one[:, :, 0], paths.stock)
+    meta = fit.forecast(4, n_samples=50, rng=11).metadata
+    assert meta["population_source"] == "trend" and len(meta["population"]) == 4
+    assert meta["entry_rate_per_10k"] == fit.entry_rate
 
 
 def test_recovers_known_rates_on_simulated_panel() -> None:

@@ -121,6 +121,7 @@ def test_intervals_widen_with_horizon_and_are_deterministic() -> None:
     assert np.array_equal(fc.samples, fit.forecast(5, n_samples=3000, rng=7).samples)
     assert not np.array_equal(fc.samples, fit.forecast(5, n_samples=3000, rng=8).samples)
     assert (fc.samples >= 0).all() and fc.periods == (2023, 2024, 2025, 2026, 2027)
+    assert fc.metadata["trend"] == fit.trend and len(fc.metadata["median_log_change"]) == 5
 
 
 def test_learns_no_trend_and_no_pull_from_random_walks() -> None:

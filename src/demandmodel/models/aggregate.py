@@ -59,7 +59,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,7 @@ import pandas as pd
 from demandmodel import columns as C
 from demandmodel._random import RNGLike, as_generator
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
+from demandmodel.forecast import Forecast
 from demandmodel.models.base import FittedModel, FittedSeries, panel_series, register_model
 from demandmodel.models.pooled import pooled_trends, wide_log
 
@@ -218,6 +219,23 @@ class FittedAggregate(FittedSeries):
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
         return self.simulate(horizon, n_samples=n_samples, rng=gen).stock
+
+    def forecast(self, horizon: int, *, n_samples: int = 1000, rng: RNGLike = None) -> Forecast:
+        """A one-series Forecast of the stock; metadata carries the fitted rates and adjustment."""
+        fc = FittedSeries.forecast(self, horizon, n_samples=n_samples, rng=rng)
+        meta = {
+            "entry_rate_per_10k": self.entry_rate,
+            "entry_trend": self.entries.trend,
+            "exit_hazard": self.exit_hazard,
+            "exit_trend": self.exits.trend,
+            "adjustment_mean": self.adjustment_mean,
+            "adjustment_sd": self.adjustment_sd,
+            "population": [round(float(p), 1) for p in self.population[:horizon]],
+            "population_source": self.population_source,
+            "exits_derived": self.exits_derived,
+            "damping": self.damping,
+        }
+        return replace(fc, metadata={**fc.metadata, **meta})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -80,7 +80,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -88,8 +88,10 @@ import pandas as pd
 from scipy import stats
 
 from demandmodel import columns as C
+from demandmodel._random import RNGLike
 from demandmodel.data.geography import ENGLAND, REGIONS
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
+from demandmodel.forecast import Forecast
 from demandmodel.models.base import FittedModel, FittedSeries, register_model
 
 __all__ = [
@@ -300,6 +302,20 @@ class FittedPooled(FittedSeries):
         b = np.array([self.slopes[k] if k < n else ratio * cum[k] for k in range(horizon)])
         k_pull = np.array([self.pulls[min(k, n - 1)] for k in range(horizon)])
         return np.asarray(b * self.trend + k_pull * self.reversion + pop)
+
+    def forecast(self, horizon: int, *, n_samples: int = 1000, rng: RNGLike = None) -> Forecast:
+        """A one-series Forecast; its metadata carries the fitted trend, spread and damping."""
+        fc = FittedSeries.forecast(self, horizon, n_samples=n_samples, rng=rng)
+        meta = {
+            "trend": self.trend,
+            "population_growth": self.pop_trend,
+            "damping": self.damping,
+            "sigma": self.sigma,
+            "median_log_change": [round(float(v), 6) for v in self.shift(horizon)],
+            "learnt_slopes": list(self.slopes),
+            "learnt_pulls": list(self.pulls),
+        }
+        return replace(fc, metadata={**fc.metadata, **meta})
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
         steps = np.arange(1, horizon + 1)
