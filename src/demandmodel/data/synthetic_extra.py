@@ -56,11 +56,22 @@ def extra_events(
     ad1: list[dict[str, Any]] = []
     placed: list[dict[str, Any]] = []
     prev: list[dict[str, Any]] = []
-    for _, eps in care.groupby(["child", "period"], sort=True):
-        child = int(eps["child"].to_numpy()[0])
-        start = int(eps["decom"].to_numpy()[0])
-        last = eps.iloc[-1]
-        end = BIG if pd.isna(last["dec"]) else int(last["dec"])
+    care = care.sort_values(["child", "period", "decom"], kind="stable")
+    c_arr = care["child"].to_numpy(np.int64)
+    p_arr = care["period"].to_numpy(np.int64)
+    decom_arr = care["decom"].to_numpy(np.int64)
+    dec_arr = care["dec"].astype("Float64").fillna(BIG).to_numpy(dtype=float)
+    rec_arr = care["rec"].to_numpy(dtype=object)
+    ado_arr = care["place"].isin(["A3", "A4", "A5", "A6"]).to_numpy()
+    firsts = np.flatnonzero(np.r_[True, (c_arr[1:] != c_arr[:-1]) | (p_arr[1:] != p_arr[:-1])])
+    lasts = np.r_[firsts[1:] - 1, len(c_arr) - 1]
+    for f, g in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        child = int(c_arr[f])
+        start = int(decom_arr[f])
+        end = int(dec_arr[g])
+        last_rec = str(rec_arr[g])
+        ado_idx = np.flatnonzero(ado_arr[f : g + 1])
+        ado_day = int(decom_arr[f + ado_idx[0]]) if ado_idx.size else None
         born = int(dob[child])
         day = start + 20
         k = 0
@@ -84,15 +95,14 @@ def extra_events(
         perm = None if code in ("Z1", "P4") else start - int(rng.integers(200, 2000))
         prev.append({"child": child, "day": start, "PREV_PERM": code, "LA_PERM": "",
                      "DATE_PERM": perm if perm is not None and perm > born else None})  # fmt: skip
-        ado = eps.loc[eps["place"].isin(["A3", "A4", "A5", "A6"])]
-        if len(ado):
-            placed_day = int(ado["decom"].iloc[0])
-            adopted = str(last["rec"]) in ("E11", "E12")
+        if ado_day is not None:
+            placed_day = ado_day
+            adopted = last_rec in ("E11", "E12")
             placed.append({"child": child, "day": placed_day, "DATE_PLACED": placed_day,
                            "DATE_PLACED_CEASED": end if adopted and end < stop else None,
                            "REASON_PLACED_CEASED": ""})  # fmt: skip
-        if str(last["rec"]) in ("E11", "E12") and end < stop:
-            match = int(ado["decom"].iloc[0]) if len(ado) else max(start, end - 200)
+        if last_rec in ("E11", "E12") and end < stop:
+            match = ado_day if ado_day is not None else max(start, end - 200)
             decided = max(start + 1, match - int(rng.integers(60, 300)))
             ad1.append({"child": child, "day": end, "DATE_INT": decided, "DATE_MATCH": match,
                         "FOSTER_CARE": "1" if rng.random() < 0.15 else "0",
