@@ -9,7 +9,7 @@ Every key and its default (paths are relative to the run file's folder):
     title = "Synthetic Borough: sufficiency and an edge-of-care SIB"   # required
     data = "synthetic"        # "synthetic" (the embedded demo LA) or a file/folder path
     data_kind = "episodes"    # "episodes": SSDA903 returns; "published": DfE published tables
-    la_code = "990"           # the LA to run (published data: any DfE 3-digit code)
+    la_code = "999"           # the LA to run (published data: any DfE 3-digit code)
     model = "auto"            # published data: a model name; episodes: "markov"
     origin = 2023             # last year of data used (year ending 31 March)
     horizon = 5               # years ahead
@@ -103,7 +103,7 @@ class RunConfig:
     title: str
     data: str = "synthetic"
     data_kind: str = "episodes"
-    la_code: str = "990"
+    la_code: str = "999"
     model: str = "auto"
     origin: int = 2023
     horizon: int = 5
