@@ -114,3 +114,9 @@ def test_a_window_before_the_returns_start_is_warned_about() -> None:
     rows = [(f"c{i}", "2018-01-01", f"2021-{1 + i % 12:02d}-15", "U4", "C2") for i in range(80)]
     with pytest.warns(DemandModelWarning, match="returns probably start later"):
         MarkovModel().fit(ep(rows), reference_start="2018-01-01", reference_end="2021-12-31")
+
+
+def test_a_window_past_the_returns_is_refused() -> None:
+    e = ep([("a", "2019-05-01", None, "U4", "C2")])
+    with pytest.raises(DemandModelError, match="after the returns end"):
+        MarkovModel().fit(e, reference_start="2019-04-01", reference_end="2020-06-30")

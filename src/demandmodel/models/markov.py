@@ -656,6 +656,13 @@ class MarkovModel:
                 f"reference_end {t1.date()} must be after reference_start {t0.date()}."
             )
         segs, notes = care_segments(episodes, self.space, source=source)
+        data_end = _data_end(episodes)
+        if data_end is not None and t1 > data_end:
+            raise DemandModelError(
+                f"reference_end {t1.date()} is after the returns end ({data_end.date()}, the 31 March "
+                "closing the last collection year): days after it would count as exposure with no "
+                "events. End the reference window on or before that date."
+            )
         ended = segs["end"].dropna()
         d0, d1 = float(days([t0])[0]), float(days([t1])[0])
         in_window = ended[(ended > d0) & (ended <= d1 + 1)]
@@ -695,7 +702,7 @@ class MarkovModel:
             notes=notes,
             reference=(t0, t1),
             multipliers=tuple(mults),
-            data_end=_data_end(episodes),
+            data_end=data_end,
         )
 
 
@@ -705,9 +712,14 @@ def _la(episodes: pd.DataFrame) -> str:
     return "unknown"
 
 
-def _data_end(episodes: pd.DataFrame) -> pd.Timestamp:
+def _data_end(episodes: pd.DataFrame) -> pd.Timestamp | None:
+    """The 31 March closing the collection year of the last date in the returns (a return covers
+    its whole year, so open episodes are known to run at least that far)."""
     last = pd.concat([pd.to_datetime(episodes["start"]), pd.to_datetime(episodes["end"])]).max()
-    return pd.Timestamp(last).normalize()
+    if pd.isna(last):
+        return None
+    last = pd.Timestamp(last).normalize()
+    return pd.Timestamp(last.year + (last.month > 3), 3, 31)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -882,6 +894,8 @@ def markov_backtest(
     gen = as_generator(rng)
     full, _ = care_segments(episodes, model.space)
     data_end = _data_end(episodes)
+    if data_end is None:
+        raise InsufficientHistoryError(la_code=_la(episodes), measure="cla episodes", n=0, needed=1)
     rows = []
     for origin in origins:
         o = pd.Timestamp(origin).normalize()

@@ -217,18 +217,27 @@ class StateSpace:
         """State placement categories (or ``temporary``) of raw categories, with codes as fallback."""
         lookup = {p.lower(): p for p in self.placements}
         lookup.update({k.lower(): v for k, v in self.category_map.items()})
-        text = raw.astype("string").str.strip().str.lower()
-        mapped = text.map(lambda v: lookup.get(v) if isinstance(v, str) else None)
-        code = codes.astype("string").str.strip().str.upper()
-        temp = code.isin(list(self.temporary_placements)).fillna(False).to_numpy(dtype=bool)
-        missing = mapped.isna().to_numpy() & ~temp
-        if missing.any():
-            table = _code_table()
-            fill = code[missing].map(lambda v: table.get(v) if isinstance(v, str) else None)
-            fill = fill.map(lambda v: lookup.get(v.lower()) if isinstance(v, str) else None)
-            mapped.loc[missing] = fill
-        out = mapped.astype(object).to_numpy().copy()
-        out[temp] = "temporary"
+
+        def clean(v: Any) -> str | None:
+            return v.strip() if isinstance(v, str) and v.strip() else None
+
+        raw_v = [clean(v) for v in raw.astype(object)]
+        code_v = [
+            None if c is None else c.upper() for c in (clean(v) for v in codes.astype(object))
+        ]
+        temps = {t.upper() for t in self.temporary_placements}
+        table: dict[str, str] | None = None
+        out = np.empty(len(raw_v), dtype=object)
+        for i, (r, c) in enumerate(zip(raw_v, code_v, strict=True)):
+            if c is not None and c in temps:
+                out[i] = "temporary"
+                continue
+            got = lookup.get(r.lower()) if r is not None else None
+            if got is None and c is not None:
+                table = _code_table() if table is None else table
+                cat = table.get(c)
+                got = lookup.get(cat.lower()) if cat is not None else None
+            out[i] = got
         return pd.Series(out, index=raw.index, dtype=object)
 
 
