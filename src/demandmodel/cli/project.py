@@ -82,6 +82,15 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--separate-uasc", action="store_true", help="UASC as a separate stream")
     p.add_argument(
+        "--population",
+        type=Path,
+        help="CSV of children's population by year (columns period and population or pop_0_17; "
+        "optional age_band, variant): entries become a rate per 10,000 scaled by it",
+    )
+    p.add_argument(
+        "--population-variant", default="principal", help="variant to use (default principal)"
+    )
+    p.add_argument(
         "--repair",
         action="store_true",
         help="apply the readers' documented repairs instead of failing on them",
@@ -97,6 +106,24 @@ def _rows(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(OUTPUT_COLUMNS)]
 
 
+def _population(path: Path, variant: str) -> pd.DataFrame:
+    from demandmodel.errors import DataValidationError
+
+    pop = pd.read_csv(path)
+    if "population" not in pop.columns and "pop_0_17" in pop.columns:
+        pop = pop.rename(columns={"pop_0_17": "population"})
+    if "variant" in pop.columns:
+        pop = pop[pop["variant"] == variant]
+    if not {"period", "population"} <= set(pop.columns) or pop.empty:
+        raise DataValidationError(
+            f"{path}: population needs columns period and population (or pop_0_17)"
+            + (f" and rows of variant {variant!r}" if "variant" in pop.columns else "")
+            + f"; it has {list(pd.read_csv(path, nrows=0).columns)}."
+        )
+    cols = ["period", "population"] + (["age_band"] if "age_band" in pop.columns else [])
+    return pop[cols]
+
+
 def run(args: argparse.Namespace) -> int:
     """Read, fit, project and write the CSV."""
     from demandmodel.data.ssda903 import read_ssda903
@@ -106,10 +133,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.samples < 1 or args.years <= 0:
         raise DemandModelError("--samples must be >= 1 and --years > 0.")
+    population = _population(args.population, args.population_variant) if args.population else None
     data = read_ssda903(args.ssda903, repair=args.repair)
     space = StateSpace(duration_edges=tuple(args.duration_bands), separate_uasc=args.separate_uasc)
     fit = MarkovModel(space=space, k=args.k).fit(
-        data.episodes, reference_start=args.reference_start, reference_end=args.reference_end
+        data.episodes,
+        reference_start=args.reference_start,
+        reference_end=args.reference_end,
+        population=population,
     )
     kw = dict(
         start=args.start, years=args.years, step=args.step, record="year", samples=args.samples
