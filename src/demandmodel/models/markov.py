@@ -724,7 +724,27 @@ def _data_end(episodes: pd.DataFrame) -> pd.Timestamp | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MarkovFit:
-    """A fitted :class:`MarkovModel`: rates with posteriors, and the stays they came from."""
+    """A fitted :class:`MarkovModel`: rates with posteriors, and the stays they came from.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ep = pd.DataFrame({
+    ...     "child": ["a", "a", "b", "c"],
+    ...     "start": pd.to_datetime(["2019-05-01", "2019-09-01", "2019-06-01", "2020-01-10"]),
+    ...     "end": pd.to_datetime(["2019-09-01", None, "2020-02-01", None]),
+    ...     "dob": pd.to_datetime(["2010-03-01", "2010-03-01", "2016-07-01", "2004-08-01"]),
+    ...     "placement_category": ["fostering", "residential", "fostering", "supported"]})
+    >>> fit = MarkovModel().fit(ep, reference_start="2019-04-01", reference_end="2020-03-31")
+    >>> int(fit.stock_at("2020-03-31").sum())
+    2
+    >>> seen = fit.rates().query("count > 0")
+    >>> sorted(seen["kind"])
+    ['ageing', 'entry', 'entry', 'entry', 'exit', 'move']
+    >>> fc = fit.project(start="2020-03-31", years=1, samples=100, rng=1, record="year")
+    >>> fc.select(kind="total").to_frame()[["period", "q50"]].shape
+    (1, 2)
+    """
 
     model: MarkovModel
     labels: pd.DataFrame
