@@ -238,12 +238,17 @@ def _binomial_sparse(
     with a non-zero draw and the draws; fast when ``n p`` is small, as for daily moves.
 
     ``p0`` (optional) is ``(1 - p) ** n = exp(n * logq)``, the probability of no draw, when the
-    caller keeps it up to date."""
-    u = rng.random(n.shape)
-    idx = np.flatnonzero(u > (np.exp(n * logq) if p0 is None else p0))
+    caller keeps it up to date; cells where it is 1 (nobody there, or nobody can move) draw no
+    random number at all."""
+    if p0 is None:
+        p0 = np.exp(n * logq)
+    act = np.flatnonzero(p0 < 1.0)
+    u_act = rng.random(act.size)
+    hit = u_act > p0[act]
+    idx = act[hit]
     if idx.size == 0:
         return idx, np.zeros(0, dtype=np.int64)
-    nn, pp, uu = n[idx].astype(float), p[idx], u[idx]
+    nn, pp, uu = n[idx].astype(float), p[idx], u_act[hit]
     out = np.zeros(idx.size, dtype=np.int64)
     big = (pp > 0.3) | (nn * pp > 20)
     if big.any():
