@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from demandmodel.errors import DataValidationError, DemandModelError, ScenarioError
 
-COMMANDS: tuple[str, ...] = ("demo", "validate", "project")
+COMMANDS: tuple[str, ...] = ("demo", "validate", "project", "forecast", "backtest")
 """Modules of :mod:`demandmodel.cli` that each add one sub-command."""
 
 EXIT_OK = 0
