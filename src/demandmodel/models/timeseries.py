@@ -10,7 +10,8 @@ non-negative. The model spaces are deliberately small (DESIGN 4.1):
 - ``theta``: the Theta method (``ThetaModel``), paths drawn from its predictive normal.
 
 Paths come from each fitted model's own simulation (``simulate(anchor="end")``); parameter
-uncertainty is not included, so intervals are narrow on short series: calibrate them with
+uncertainty is not included, so intervals are narrow on short series (paths are kept within
+``MAX_LOG_MOVE`` of the last log value, as for the baselines): calibrate them with
 :class:`demandmodel.models.ensemble.CalibratedSpec`. Fitting failures become
 :class:`~demandmodel.ModelFitError` naming the LA and measure.
 
@@ -39,10 +40,9 @@ import pandas as pd
 
 from demandmodel.errors import ModelFitError
 from demandmodel.models.base import FittedModel, FittedSeries, SeriesModel, register_model
+from demandmodel.models.baselines import MAX_LOG_MOVE
 
 __all__ = ["ArimaSpec", "EtsSpec", "FittedStatsmodels", "LocalSpec", "ThetaSpec"]
-
-_Z_CAP = 50.0  # exp(50) is far beyond any count; guards against explosive simulated paths
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +62,9 @@ class FittedStatsmodels(FittedSeries):
                 f"LA {self.la_code}, measure {self.measure}: simulating {self.variant} failed "
                 f"({err}); use a simpler model (e.g. 'naive')."
             ) from err
-        return np.asarray(np.expm1(np.clip(z, -_Z_CAP, _Z_CAP)))
+        last = float(np.log1p(max(float(self.history.iloc[-1]), 0.0)))
+        z = np.clip(z, last - MAX_LOG_MOVE, last + MAX_LOG_MOVE)
+        return np.asarray(np.expm1(z))
 
 
 def _simulate(results: Any, horizon: int, n: int, gen: np.random.Generator) -> np.ndarray:
