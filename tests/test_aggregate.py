@@ -202,3 +202,22 @@ def test_anchored_stock_starts_level_and_follows_population() -> None:
     base_end = np.median(fit.forecast(5, n_samples=2000, rng=1).samples[:, -1, 0])
     high_end = np.median(high.forecast(5, n_samples=2000, rng=1).samples[:, -1, 0])
     assert high_end > 1.1 * base_end
+
+
+def test_entry_scenario_flows_into_stocks_and_flows_forecast() -> None:
+    panel = simulated_panel(seed=6)
+    fit = AggregateSpec().fit(panel, la_code="307", measure="cla_31mar", origin=2020)
+    base = fit.simulate(4, n_samples=2000, rng=3)
+    fewer = fit.simulate(4, n_samples=2000, rng=3, entry_multiplier=[1.0, 0.8, 0.8, 0.8])
+    assert fewer.entries[:, 0].mean() == pytest.approx(base.entries[:, 0].mean(), rel=0.02)
+    assert fewer.entries[:, 1:].mean() == pytest.approx(0.8 * base.entries[:, 1:].mean(), rel=0.05)
+    assert fewer.stock[:, -1].mean() < base.stock[:, -1].mean()
+    same = fit.simulate(4, n_samples=2000, rng=3, entry_multiplier=1.0, exit_multiplier=1.0)
+    assert np.array_equal(same.stock, base.stock)
+    with pytest.raises(demandmodel.DemandModelError, match="entry_multiplier"):
+        fit.simulate(4, n_samples=10, rng=3, entry_multiplier=[1.0, 0.5])
+    fc = fit.forecast_flows(4, n_samples=500, rng=3)
+    assert fc.series["measure"].tolist() == ["cla_31mar", "cla_starts", "cla_ceases"]
+    assert np.array_equal(
+        fc.select(measure="cla_31mar").samples[:, :, 0], fit.simulate(4, n_samples=500, rng=3).stock
+    )

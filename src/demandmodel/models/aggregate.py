@@ -59,7 +59,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,7 +70,14 @@ from demandmodel import columns as C
 from demandmodel._random import RNGLike, as_generator
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
 from demandmodel.forecast import Forecast
-from demandmodel.models.base import FittedModel, FittedSeries, panel_series, register_model
+from demandmodel.models.base import (
+    FittedModel,
+    FittedSeries,
+    history_frame,
+    make_forecast,
+    panel_series,
+    register_model,
+)
 from demandmodel.models.pooled import pooled_trends, wide_log
 
 __all__ = ["FLOWS", "AggregateSpec", "FittedAggregate", "StockFlowPaths", "simulate_stock_flow"]
@@ -175,6 +182,18 @@ class RateTrend:
         return np.asarray(np.exp(np.minimum(self.level + g * cum + walk, 50.0)))
 
 
+def _per_year(value: float | Sequence[float], horizon: int, name: str) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    if arr.shape == (1,):
+        arr = np.full(horizon, arr[0])
+    if arr.shape != (horizon,) or not np.isfinite(arr).all() or (arr < 0).any():
+        raise DemandModelError(
+            f"{name} must be one non-negative number or one per forecast year ({horizon}); "
+            f"got {value!r}."
+        )
+    return arr[None, :]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FittedAggregate(FittedSeries):
     """One LA's fitted stock-and-flow model (rates, adjustment, population path)."""
@@ -198,8 +217,36 @@ class FittedAggregate(FittedSeries):
         """The last observed leaving hazard."""
         return float(np.exp(self.exits.level))
 
-    def simulate(self, horizon: int, *, n_samples: int, rng: RNGLike = None) -> StockFlowPaths:
-        """Simulated stocks, entries, exits and adjustments for ``origin + 1 ... origin + horizon``."""
+    def simulate(
+        self,
+        horizon: int,
+        *,
+        n_samples: int,
+        rng: RNGLike = None,
+        entry_multiplier: float | Sequence[float] = 1.0,
+        exit_multiplier: float | Sequence[float] = 1.0,
+    ) -> StockFlowPaths:
+        """Simulated stocks, entries, exits and adjustments for ``origin + 1 ... origin + horizon``.
+
+        ``entry_multiplier`` and ``exit_multiplier`` (one number, or one per forecast year) scale
+        the entry rate and leaving hazard: an edge-of-care service diverting 10% of entries from
+        the second year is ``entry_multiplier=[1.0, 0.9, 0.9]``. The rate paths are drawn before
+        the multipliers apply, so a baseline and a scenario run with the same ``rng`` share them.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from demandmodel.models.aggregate import AggregateSpec
+        >>> rows = [("301", m, t, v) for t in range(2014, 2020) for m, v in
+        ...         [("cla_31mar", 300.0), ("cla_starts", 150.0), ("cla_ceases", 150.0),
+        ...          ("pop_0_17", 50_000.0)]]
+        >>> panel = pd.DataFrame(rows, columns=["la_code", "measure", "period", "value"])
+        >>> fit = AggregateSpec().fit(panel, la_code="301", measure="cla_31mar", origin=2019)
+        >>> base = fit.simulate(3, n_samples=2000, rng=1)
+        >>> fewer = fit.simulate(3, n_samples=2000, rng=1, entry_multiplier=[1.0, 0.8, 0.8])
+        >>> bool(fewer.stock[:, 2].mean() < base.stock[:, 2].mean() - 20)
+        True
+        """
         if horizon > len(self.population):
             raise DemandModelError(
                 f"LA {self.la_code}: the fitted population covers {len(self.population)} years, "
@@ -207,7 +254,9 @@ class FittedAggregate(FittedSeries):
             )
         gen = as_generator(rng)
         a = self.entries.draw(horizon, n_samples, self.damping, gen)
+        a = a * _per_year(entry_multiplier, horizon, "entry_multiplier")
         d = np.minimum(self.exits.draw(horizon, n_samples, self.damping, gen), 1.5)
+        d = d * _per_year(exit_multiplier, horizon, "exit_multiplier")
         r = self.adjustment_mean + self.adjustment_sd * gen.standard_normal((n_samples, horizon))
         return simulate_stock_flow(
             float(self.history.iloc[-1]),
@@ -220,6 +269,30 @@ class FittedAggregate(FittedSeries):
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:
         return self.simulate(horizon, n_samples=n_samples, rng=gen).stock
+
+    def forecast_flows(
+        self, horizon: int, *, n_samples: int = 1000, rng: RNGLike = None, **multipliers: Any
+    ) -> Forecast:
+        """A Forecast of the stock, entries and exits (three series of the same paths).
+
+        Exits of a stock without a published exits measure are labelled ``<prefix>_ends``;
+        ``multipliers`` are passed to :meth:`simulate`; the adjustment term (which may be
+        negative) is in :meth:`simulate`'s result.
+        """
+        paths = self.simulate(horizon, n_samples=n_samples, rng=rng, **multipliers)
+        a_name, d_name = FLOWS[self.measure]
+        prefix = self.measure.split("_")[0]
+        names = [self.measure, a_name, d_name or f"{prefix}_ends"]
+        stacked = np.stack([paths.stock, paths.entries, paths.exits], axis=2)
+        return make_forecast(
+            stacked,
+            la_codes=[self.la_code] * 3,
+            measures=names,
+            origin=self.origin,
+            model=self.model_name,
+            seed=rng if isinstance(rng, int) else None,
+            history=history_frame(self.history, la_code=self.la_code, measure=self.measure),
+        )
 
     def forecast(self, horizon: int, *, n_samples: int = 1000, rng: RNGLike = None) -> Forecast:
         """A one-series Forecast of the stock; metadata carries the fitted rates and adjustment."""
