@@ -437,3 +437,78 @@ def test_duplicate_child_and_csv_factor_list(tmp_path: Path) -> None:
     )
     census = read_cin_census(folder)
     assert census.assessments["factors"].tolist() == ["3A,16A"]
+
+
+def _cin_plan_xml(start: str, end: str) -> str:
+    return (
+        f"<CINPlanDates><CINPlanStartDate>{start}</CINPlanStartDate>"
+        f"<CINPlanEndDate>{end}</CINPlanEndDate></CINPlanDates>"
+    )
+
+
+def _s47_xml(start: str) -> str:
+    return f"<Section47><S47ActualStartDate>{start}</S47ActualStartDate></Section47>"
+
+
+def _assessment_xml(start: str) -> str:
+    return (
+        f"<Assessments><AssessmentActualStartDate>{start}</AssessmentActualStartDate></Assessments>"
+    )
+
+
+def test_stitched_years_keep_records_only_the_earlier_year_holds(tmp_path: Path) -> None:
+    """A census holds only its year's activity: plans ended earlier are in the earlier year alone."""
+    y1_inner = (
+        _assessment_xml("2020-05-05")
+        + _cin_plan_xml("2020-05-20", "2020-06-01")
+        + _s47_xml("2020-05-10")
+        + cpp_xml("2020-06-15", "2020-12-01", ("2020-09-01",))  # plan A: ended in year 1
+        + cpp_xml("2021-01-15", reviews=("2021-03-01",))  # plan B: open at 31 March 2021
+    )
+    y2_inner = _s47_xml("2021-07-01") + cpp_xml(
+        "2021-01-15", "2021-09-30", ("2021-03-01", "2021-06-01")
+    )
+    y1 = census_xml(child_xml("C1", details_xml("2020-05-01", inner=y1_inner)), ref="2021-03-31")
+    y2 = census_xml(
+        child_xml("C1", details_xml("2020-05-01", closure="2021-10-01", inner=y2_inner)),
+        ref="2022-03-31",
+    )
+    paths = [write(tmp_path, "y1.xml", y1), write(tmp_path, "y2.xml", y2)]
+    census = read_cin_census(paths)
+
+    def rows(frame: pd.DataFrame, *cols: str) -> list[tuple[str, ...]]:
+        out = frame[list(cols)].astype(object).where(frame[list(cols)].notna(), None)
+        return sorted(tuple("" if v is None else str(v)[:10] for v in r) for r in out.values)
+
+    assert rows(census.cin_episodes, "closure_date", "collection_year") == [("2021-10-01", "2022")]
+    assert rows(census.cp_plans, "start", "end", "collection_year") == [
+        ("2020-06-15", "2020-12-01", "2021"),  # plan A: only year 1 holds it
+        ("2021-01-15", "2021-09-30", "2022"),  # plan B: the latest version
+    ]
+    assert rows(census.cp_reviews, "cp_start", "review_date", "collection_year") == [
+        ("2020-06-15", "2020-09-01", "2021"),
+        ("2021-01-15", "2021-03-01", "2022"),
+        ("2021-01-15", "2021-06-01", "2022"),
+    ]
+    assert rows(census.s47, "start", "collection_year") == [
+        ("2020-05-10", "2021"),
+        ("2021-07-01", "2022"),
+    ]
+    assert rows(census.assessments, "start", "collection_year") == [("2020-05-05", "2021")]
+    assert rows(census.cin_plans, "start", "end") == [("2020-05-20", "2020-06-01")]
+    assert set(census.cp_plans["referral_date"]) == {pd.Timestamp("2020-05-01")}
+    # nothing lost, table by table: read = kept + logged
+    assert len(census.cp_plans) + moved_rows(census.log, "ChildProtectionPlans") == 3
+    assert len(census.cp_reviews) + moved_rows(census.log, "CPPreviewDate") == 4
+    assert len(census.s47) + moved_rows(census.log, "Section47") == 2
+    assert len(census.cin_episodes) + moved_rows(census.log, "CINdetails") == 2
+    merged = census.log[census.log["action"] == "merged"]
+    assert set(merged["file"]) == {str(paths[0])} and set(merged["after"]) == {str(paths[1])}
+    # the order of the inputs does not matter
+    reverse = read_cin_census(paths[::-1])
+    for name in ("cin_episodes", "cp_plans", "cp_reviews", "s47", "assessments", "cin_plans"):
+        a, b = getattr(census, name), getattr(reverse, name)
+        pd.testing.assert_frame_equal(
+            a.sort_values(list(a.columns)).reset_index(drop=True),
+            b.sort_values(list(b.columns)).reset_index(drop=True),
+        )

@@ -241,10 +241,6 @@ def test_read_cin_census_accepts_each_year() -> None:
         assert len(open_) == b1.loc[year, "At31_episodes"], year
 
 
-@pytest.mark.xfail(
-    reason="read_cin_census keeps a CIN episode from its latest collection and drops CP plans "
-    "that ended before that collection's year (a later census does not re-state them)"
-)
 def test_read_cin_census_stitched_years_keep_earlier_plans() -> None:
     years = sorted(p for p in (DEMO / "cin_census").iterdir() if p.is_dir())
     census = demandmodel.read_cin_census(years)

@@ -5,8 +5,10 @@ the flattened CSV layout of ``csc-validator-be-cin`` splits it into tables (``CI
 ``Section47``, ``ChildProtectionPlans``, ...) that are recognised by their columns, not their
 names. :func:`read_cin_census` reads any mix of them, validates every value (collecting all
 problems into one :class:`~demandmodel.DataValidationError`), and stitches several years: a
-referral re-stated in a later collection is kept once, from the latest collection, and every
-merge or repair is a row of the cleaning log, so ``rows read == rows kept + rows logged``.
+referral re-stated in a later collection is kept once, from the latest collection; as a return
+holds only its year's activity, the referral's plans, s47s, assessments and reviews are the union
+over the collections, each kept once from the latest collection that has it. Every merge or
+repair is a row of the cleaning log, so ``rows read == rows kept + rows logged``.
 
 Examples
 --------
@@ -1012,9 +1014,12 @@ def read_cin_census(
     -----
     Several collections are stitched: a referral ``(la_code, child, referral_date)`` present in
     more than one collection is kept from the latest (by reference date; by position in
-    ``paths`` when a CSV collection has no header), together with its assessments, plans and
-    s47s, and each older row is logged as ``merged``; children likewise. Pre-proceedings blocks
-    are not read (logged ``ignored``).
+    ``paths`` when a CSV collection has no header), and each older row is logged as ``merged``;
+    children likewise. A return holds only its year's activity, so a plan that ended before a
+    later collection's year is in the earlier return alone: the referral's assessments, CIN
+    plans, s47s and CP plans are the union over the collections, one per start date, and its CP
+    reviews one per (plan start, review date), each from the latest collection that has it
+    (older copies logged ``merged``). Pre-proceedings blocks are not read (logged ``ignored``).
 
     Examples
     --------
@@ -1119,10 +1124,14 @@ def _build(colls: list[_Collection], ctx: _Ctx) -> CINCensus:
     chars = _follow(chars, kids, ["_la", CHILD], labels, ctx, "child")
     dis = _follow(dis, kids, ["_la", CHILD], labels, ctx, "child")
     eps = _latest(eps, ["_la", CHILD, REFERRAL_DATE], rank, labels, ctx, "CIN episode")
+    # A census holds only its year's activity, so an episode's records are the union over the
+    # collections, each record (by its natural key) kept from the latest collection that has it.
     key = ["_la", CHILD, REFERRAL_DATE]
-    ass, plans, s47, cpp, reviews = (
-        _follow(x, eps, key, labels, ctx, "CIN episode") for x in (ass, plans, s47, cpp, reviews)
-    )
+    ass = _latest(ass, [*key, START], rank, labels, ctx, "assessment")
+    plans = _latest(plans, [*key, START], rank, labels, ctx, "CIN plan")
+    s47 = _latest(s47, [*key, START], rank, labels, ctx, "section 47 enquiry")
+    cpp = _latest(cpp, [*key, START], rank, labels, ctx, "child protection plan")
+    reviews = _latest(reviews, [*key, "cp_start", "review_date"], rank, labels, ctx, "CP review")
 
     kids = kids.merge(chars[["_coll", CHILD, "ethnicity"]].drop_duplicates(["_coll", CHILD]),
                       on=["_coll", CHILD], how="left")  # fmt: skip
