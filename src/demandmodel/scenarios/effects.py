@@ -145,6 +145,33 @@ class Effect:
         """True when every draw is exactly zero."""
         return self.kind == "point" and self.mean == 0.0
 
+    def quantiles(self, probs: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The effect at the given probabilities (clipped to the bounds).
+
+        Used to represent the distribution by a few stratified values, e.g.
+        ``probs = (k + 0.5) / G`` for ``k < G``, when an engine runs groups of simulations.
+
+        Examples
+        --------
+        >>> [round(float(q), 3) for q in Effect.normal(0.0, 1.0).quantiles([0.5, 0.975])]
+        [0.0, 1.96]
+        """
+        from scipy import stats
+
+        p = dict(self.params)
+        pr = np.asarray(probs, dtype=float)
+        if self.kind == "point":
+            out = np.full(pr.shape, p["value"])
+        elif self.kind == "normal":
+            out = stats.norm.ppf(pr, loc=p["mean"], scale=max(p["sd"], 1e-300))
+        elif self.kind == "uniform":
+            out = p["low"] + pr * (p["high"] - p["low"])
+        else:
+            width = p["high"] - p["low"]
+            c = 0.5 if width == 0 else (p["mode"] - p["low"]) / width
+            out = stats.triang.ppf(pr, c, loc=p["low"], scale=max(width, 1e-300))
+        return np.asarray(np.clip(out, self.low_bound, self.high_bound))
+
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` draws (one per simulation), clipped to the bounds."""
         p = dict(self.params)

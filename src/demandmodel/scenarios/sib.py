@@ -203,10 +203,14 @@ class SocialImpactBond:
         >>> bool((res.payments.sum(axis=1) <= sib.payment_cap).all())
         True
         """
-        gen = as_generator(rng)
+        return self.outcomes(self.effect.draw(n_samples, as_generator(rng)))
+
+    def outcomes(self, reduction: np.ndarray) -> SIBResult:
+        """Outcomes for given relative reductions of the care proportion, one per sample."""
+        reduction = np.asarray(reduction, dtype=float)
+        n_samples = len(reduction)
         years = self.years()
         n_years = len(years)
-        reduction = self.effect.draw(n_samples, gen)  # (sample,)
         p0 = self.comparison_proportion
         p1 = p0 * (1.0 - reduction)
         spread = self._spread()
