@@ -8,7 +8,8 @@ import pytest
 
 import demandmodel
 from demandmodel.models.base import get_model
-from demandmodel.models.pooled import PooledSpec, eb_shrink
+from demandmodel.models.pooled import PooledSpec
+from demandmodel.models.pooling import eb_shrink
 
 
 def trend_panel(

@@ -16,7 +16,7 @@ and ending). Where the exits are not published (CP plans ended), they are derive
 
 ``log a`` and ``log d`` are forecast as damped-trend random walks: the trend is each LA's mean
 recent change shrunk toward its region and England (the empirical Bayes of
-:mod:`demandmodel.models.pooled`), damped by ``phi``; innovations have the rate's own yearly
+:mod:`demandmodel.models.pooling`), damped by ``phi``; innovations have the rate's own yearly
 log-change volatility (shrunk toward the median LA), and the trend is drawn per path from its
 sampling distribution (parameter uncertainty). Entries are Poisson, exits binomial among those at
 risk, so stocks are whole and never negative. Population: the panel's ``pop_0_17`` continued on its
@@ -78,7 +78,7 @@ from demandmodel.models.base import (
     panel_series,
     register_model,
 )
-from demandmodel.models.pooled import pooled_trends, wide_log
+from demandmodel.models.pooling import la_groups, pooled_trends, wide_log
 
 __all__ = ["FLOWS", "AggregateSpec", "FittedAggregate", "StockFlowPaths", "simulate_stock_flow"]
 
@@ -399,9 +399,7 @@ class AggregateSpec:
     def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> AggregateContext:
         """Pool the rate trends across every LA of ``measure`` at ``origin``."""
         stock, a, d, _ = self._rates(panel, measure=measure, origin=origin)
-        from demandmodel.models.pooled import PooledSpec
-
-        groups = PooledSpec(regions=self.regions)._groups(panel, stock.index)
+        groups = la_groups(panel, stock.index, regions=self.regions)
         ga, sa = pooled_trends(
             np.log(a.to_numpy(float)), groups, window=self.window, prior_df=self.prior_df
         )
