@@ -24,6 +24,13 @@ def total_series(fc: Forecast) -> Forecast:
     return fc
 
 
+def placement_series(fc: Forecast) -> Forecast:
+    """Only the by-placement totals of an episode-level forecast (not states, ages or the total)."""
+    if "kind" in fc.series.columns:
+        return fc.select(kind="placement")
+    return fc
+
+
 def _fmt(x: Any) -> str:
     return f"{float(x):,.0f}"
 
@@ -125,7 +132,7 @@ def write_outputs(
         )
     if "placement" in base.series.columns:
         figures["Placement mix (baseline)"] = plotting.placement_mix(
-            base, synthetic=synthetic
+            placement_series(base), synthetic=synthetic
         ).figure
     costs = result.tables.get("costs")
     if costs is not None:

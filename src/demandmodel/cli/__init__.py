@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from demandmodel.errors import DataValidationError, DemandModelError, ScenarioError
 
-COMMANDS: tuple[str, ...] = ("demo", "validate", "project", "forecast", "backtest")
+COMMANDS: tuple[str, ...] = ("demo", "validate", "forecast", "backtest", "project", "run")
 """Modules of :mod:`demandmodel.cli` that each add one sub-command."""
 
 EXIT_OK = 0
