@@ -221,3 +221,11 @@ def test_entry_scenario_flows_into_stocks_and_flows_forecast() -> None:
     assert np.array_equal(
         fc.select(measure="cla_31mar").samples[:, :, 0], fit.simulate(4, n_samples=500, rng=3).stock
     )
+
+
+def test_specs_with_projections_compare_and_hash() -> None:
+    pop = pd.Series([1.0, 2.0], index=[2021, 2022])
+    a = AggregateSpec(population=pop, regions={"301": "London"})
+    assert a == AggregateSpec(population=pop, regions={"301": "London"})
+    assert hash(a) == hash(AggregateSpec())
+    assert demandmodel.PooledSpec(regions={"301": "London"}) == demandmodel.PooledSpec()

@@ -61,7 +61,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -353,7 +353,8 @@ class AggregateSpec:
         frame ``la_code, period, value``; years it does not cover continue the recent trend.
     regions
         Optional ``la_code -> region`` mapping for pooling the rate trends (else a ``region``
-        column of the panel, else England).
+        column of the panel, else England). ``population`` and ``regions`` are data, so they are
+        left out of the spec's ``==`` and hash.
     """
 
     name: str = "aggregate"
@@ -365,8 +366,8 @@ class AggregateSpec:
     level_window: int = 3
     anchor: bool = True
     rate_noise: float = 0.8
-    population: pd.Series | pd.DataFrame | None = None
-    regions: Mapping[str, str] | None = None
+    population: pd.Series | pd.DataFrame | None = field(default=None, compare=False)
+    regions: Mapping[str, str] | None = field(default=None, compare=False)
 
     def _rates(self, panel: pd.DataFrame, *, measure: str, origin: int) -> tuple[pd.DataFrame, ...]:
         def wide(name: str) -> pd.DataFrame:

@@ -219,7 +219,7 @@ class PooledSpec:
     regions
         Optional mapping ``la_code -> region``; otherwise a ``region`` column of the panel, else
         the regions :func:`demandmodel.read_dfe` records (``panel.attrs["regions"]``), else one
-        pool for England.
+        pool for England. (Data-valued, so left out of the spec's ``==`` and hash.)
     """
 
     name: str = "pooled"
@@ -234,7 +234,7 @@ class PooledSpec:
     learn: bool = False
     reversion_window: int = 3
     per_population: bool = False
-    regions: Mapping[str, str] | None = None
+    regions: Mapping[str, str] | None = field(default=None, compare=False)
 
     def prepare(self, panel: pd.DataFrame, *, measure: str, origin: int) -> PoolContext:
         """Estimate trends, volatilities and the pooled error quantiles for every LA."""
