@@ -512,3 +512,30 @@ def test_stitched_years_keep_records_only_the_earlier_year_holds(tmp_path: Path)
             a.sort_values(list(a.columns)).reset_index(drop=True),
             b.sort_values(list(b.columns)).reset_index(drop=True),
         )
+
+
+def test_open_plan_missing_from_a_later_year_is_kept_and_flagged(tmp_path: Path) -> None:
+    """A plan open at 31 March must be in the next return; if it is not, it is kept and logged."""
+    y1_inner = cpp_xml("2021-01-15") + _cin_plan_xml("2020-11-01", "2020-12-01")
+    y1 = census_xml(
+        child_xml("C1", details_xml("2020-10-01", inner=y1_inner))
+        + child_xml("C2", details_xml("2020-10-02", inner=cpp_xml("2021-02-01"))),
+        ref="2021-03-31",
+    )
+    y2 = census_xml(
+        child_xml("C1", details_xml("2020-10-01", closure="2021-06-01"))  # the plan is not there
+        + child_xml("C2", details_xml("2020-10-02", inner=cpp_xml("2021-02-01", "2021-05-01"))),
+        ref="2022-03-31",
+    )
+    paths = [write(tmp_path, "y1.xml", y1), write(tmp_path, "y2.xml", y2)]
+    census = read_cin_census(paths)
+    plans = census.cp_plans.set_index("child")
+    assert pd.isna(plans.loc["C1", "end"]) and int(plans.loc["C1", "collection_year"]) == 2021
+    assert plans.loc["C2", "end"] == pd.Timestamp("2021-05-01")
+    flagged = census.log[census.log["rule"] == "not_restated"]
+    assert flagged[["child", "action", "before", "after"]].values.tolist() == [
+        ["C1", "kept", "2021-01-15", str(paths[1])]
+    ]
+    assert flagged["row"].item().endswith("Child[1]/CINdetails[1]/ChildProtectionPlans[1]")
+    assert len(census.cin_plans) == 1  # ended in year 1: nothing to re-state, nothing flagged
+    assert len(census.cp_plans) + moved_rows(census.log, "ChildProtectionPlans") == 3

@@ -82,7 +82,9 @@ class CINCensus:
         One row per collection read: ``source, collection_year, reference_date, la_code, children``.
     log
         The cleaning log (``file, row, child, rule, action, before, after, message``): every row
-        merged across years, repaired or dropped, and every input element that was ignored.
+        merged across years, repaired or dropped, every input element that was ignored, and
+        (``not_restated``, ``kept``) every CIN or CP plan left open in one collection but missing
+        from the later collection that re-states its referral (kept as read; check it).
     """
 
     children: pd.DataFrame
@@ -145,7 +147,10 @@ def read_cin_census(
     later collection's year is in the earlier return alone: the referral's assessments, CIN
     plans, s47s and CP plans are the union over the collections, one per start date, and its CP
     reviews one per (plan start, review date), each from the latest collection that has it
-    (older copies logged ``merged``). Pre-proceedings blocks are not read (logged ``ignored``).
+    (older copies logged ``merged``). A CIN or CP plan open at an older collection's reference
+    date but missing from the later collection that re-states its referral is kept as read and
+    logged ``not_restated`` (it may have ended or been corrected there). Pre-proceedings blocks
+    are not read (logged ``ignored``).
 
     Examples
     --------

@@ -13,7 +13,9 @@ its CIN episode by ``CINdetailsID``, a review to its plan by ``CPPID``). Across 
   from the latest collection that has it.
 
 Every older copy is logged ``merged`` (``before``: its file, ``after``: the file kept), so rows
-read == rows kept + rows logged, table by table.
+read == rows kept + rows logged, table by table. A plan left open in an older collection but
+missing from the later one that re-states its episode is kept and logged ``not_restated``
+(:func:`flag_not_restated`).
 
 Examples
 --------
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from demandmodel.columns import CHILD, CLEANING_LOG_COLUMNS, DOB, END, LA_CODE, SEX, START
@@ -55,7 +58,13 @@ from demandmodel.data.cin_census_validate import (
     typed_table,
 )
 
-__all__ = ["build_frames", "follow_parent", "keep_latest", "link_to_parents"]
+__all__ = [
+    "build_frames",
+    "flag_not_restated",
+    "follow_parent",
+    "keep_latest",
+    "link_to_parents",
+]
 
 
 def link_to_parents(
@@ -101,11 +110,10 @@ def keep_latest(t: pd.DataFrame, keys: list[str], rank: dict[int, int], labels: 
     best = order.groupby([t[k] for k in keys], dropna=False).transform("max")
     position = {r: p for p, r in rank.items()}
     old = (order < best).to_numpy()
-    for i in t.index[old]:
-        ctx.note(file=cell(t, i, "_file"), row=cell(t, i, "_row"), child=cell(t, i, CHILD),
-                 rule="later_collection", action="merged", before=cell(t, i, "_file"),
-                 after=labels[position[int(best[i])]],
-                 message=f"{what} re-stated in a later collection; the latest version is kept")  # fmt: skip
+    kept_in = [labels[position[int(b)]] for b in best[old]]
+    _log_merged(
+        t, old, kept_in, ctx, f"{what} re-stated in a later collection; the latest version is kept"
+    )
     return t[~old]
 
 
@@ -116,12 +124,48 @@ def follow_parent(t: pd.DataFrame, parents: pd.DataFrame, keys: list[str], label
     merged = t.merge(chosen, on=keys, how="left")
     merged.index = t.index
     old = (merged["_keep"].notna() & (merged["_keep"] != merged["_coll"])).to_numpy()
-    for i in t.index[old]:
-        ctx.note(file=cell(t, i, "_file"), row=cell(t, i, "_row"), child=cell(t, i, CHILD),
-                 rule="later_collection", action="merged", before=cell(t, i, "_file"),
-                 after=labels[int(cell(merged, i, "_keep"))],
-                 message=f"its {what} is kept from a later collection, which re-states it")  # fmt: skip
+    kept_in = [labels[int(k)] for k in merged["_keep"][old]]
+    _log_merged(
+        t, old, kept_in, ctx, f"its {what} is kept from a later collection, which re-states it"
+    )
     return t[~old]
+
+
+def flag_not_restated(t: pd.DataFrame, episodes: pd.DataFrame, rank: dict[int, int],
+                      labels: dict[int, str], ctx: Context, what: str) -> None:  # fmt: skip
+    """Log each plan left open in an older collection than the one its CIN episode is kept from.
+
+    That later collection re-states the episode but not the plan, which was open at the older
+    reference date and so should be there too: it may have ended, or been corrected (a new
+    start date) or withdrawn. The plan is kept as read (open), and logged ``not_restated``.
+    """
+    if t.empty or episodes.empty:
+        return
+    key = ["_la", CHILD, REFERRAL_DATE]
+    ep = episodes[[*key, "_coll"]].rename(columns={"_coll": "_ep"})
+    m = t[[*key, "_coll", START, END, "_file", "_row"]].merge(ep, on=key, how="left")
+    later = [
+        e == e and rank[int(e)] > rank[int(c)] for e, c in zip(m["_ep"], m["_coll"], strict=True)
+    ]
+    open_older = (m[END].isna() & pd.Series(later, index=m.index, dtype=bool)).to_numpy()
+    sub = m[open_older]
+    for file, row, child, start, ep_coll in zip(sub["_file"], sub["_row"], sub[CHILD], sub[START],
+                                                sub["_ep"], strict=True):  # fmt: skip
+        ctx.note(file=file, row=row, child=child, rule="not_restated", action="kept",
+                 before=start, after=labels[int(ep_coll)],
+                 message=f"{what} open at this collection's reference date is missing from the "
+                 "later collection that re-states its CIN episode (after); kept as open - check "
+                 "whether it ended or was corrected there")  # fmt: skip
+
+
+def _log_merged(
+    t: pd.DataFrame, old: np.ndarray, kept_in: list[str], ctx: Context, message: str
+) -> None:
+    """One ``later_collection``/``merged`` log row per row of ``t`` marked ``old``."""
+    sub = t[old]
+    for file, row, child, after in zip(sub["_file"], sub["_row"], sub[CHILD], kept_in, strict=True):
+        ctx.note(file=file, row=row, child=child, rule="later_collection", action="merged",
+                 before=file, after=after, message=message)  # fmt: skip
 
 
 def _out(t: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -180,6 +224,8 @@ def build_frames(colls: list[Collection], ctx: Context) -> dict[str, pd.DataFram
     plans = keep_latest(plans, [*key, START], rank, labels, ctx, "CIN plan")
     s47 = keep_latest(s47, [*key, START], rank, labels, ctx, "section 47 enquiry")
     cpp = keep_latest(cpp, [*key, START], rank, labels, ctx, "child protection plan")
+    flag_not_restated(plans, eps, rank, labels, ctx, "CIN plan")
+    flag_not_restated(cpp, eps, rank, labels, ctx, "child protection plan")
     reviews = keep_latest(
         reviews, [*key, "cp_start", "review_date"], rank, labels, ctx, "CP review"
     )
