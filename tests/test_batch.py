@@ -106,3 +106,15 @@ def test_duplicate_rows_fail_one_series_not_the_batch() -> None:
         "more than one row for period(s) [2020]"
         in report.loc[report["la_code"] == "302", "message"].iloc[0]
     )
+
+
+def test_series_without_a_value_at_the_origin_is_reported_once() -> None:
+    p = panel()
+    ended = p[~((p["la_code"] == "303") & (p["period"] > 2019))]
+    fc, report = demandmodel.forecast_panel(
+        ended, measures=["cp_31mar"], origin=2022, horizon=1, model="drift", n_samples=20, rng=0
+    )
+    assert "303" not in set(fc.series["la_code"])
+    rows = report[report["la_code"] == "303"]
+    assert len(rows) == 1 and rows["error"].iloc[0] == "NoValueAtOriginError"
+    assert "last observed year is 2019" in rows["message"].iloc[0]

@@ -222,3 +222,25 @@ def test_select_by_backtest_uses_only_the_past() -> None:
     assert sel.prepare(flat, measure="cla_31mar", origin=2018).scores == ctx.scores
     fit = sel.fit(trend, la_code="301", measure="cla_31mar", origin=2018, context=ctx)
     assert fit.forecast(1, n_samples=50, rng=0).model == "drift"
+
+
+def test_no_value_at_origin_names_the_last_year() -> None:
+    from demandmodel.models.base import NoValueAtOriginError
+
+    ended = one_series([10.0, 12.0, 11.0, 13.0])
+    ended = ended[ended["period"] <= 2020]
+    with pytest.raises(NoValueAtOriginError, match=r"no value for 2022.*last observed year is 2020"):
+        NaiveSpec().fit(ended, la_code="301", measure="cla_31mar", origin=2022)
+
+
+def test_auto_uses_calibrated_default_where_the_chosen_model_cannot_fit() -> None:
+    from demandmodel.models.ensemble import AutoSpec
+
+    panel = many_walks().assign(measure="cla_31mar")
+    england = panel.groupby("period", as_index=False)["value"].sum()
+    panel = pd.concat([panel, england.assign(la_code="970", measure="cla_31mar")])
+    auto = AutoSpec(choice={"cla_31mar": "pooled"})
+    ctx = auto.prepare(panel, measure="cla_31mar", origin=2021)
+    fit = auto.fit(panel, la_code="970", measure="cla_31mar", origin=2021, context=ctx)
+    assert fit.forecast(1, n_samples=50, rng=0).model == "auto"
+    assert isinstance(ctx.fallback["spec"], CalibratedSpec)

@@ -3,7 +3,7 @@
 :func:`forecast_panel` fits one model per (LA, measure) series of a Panel at one origin and
 returns a single :class:`~demandmodel.Forecast` over every series that could be forecast, plus a
 failure report. When the requested model fails for a series (too little history, a fit that does
-not converge, ...), the next model of the fallback chain is tried (``auto -> drift -> naive`` by
+not converge, ...), the next model of the fallback chain is tried (``auto -> naive`` by
 default); every failure is reported, and one bad series never stops the batch. Each series gets
 its own seed, ``seed_for(root, la_code, measure)``, so results do not depend on order.
 
@@ -41,6 +41,7 @@ from demandmodel.forecast import Forecast
 from demandmodel.models.base import (
     FittedModel,
     ModelSpec,
+    NoValueAtOriginError,
     get_model,
     is_series_model,
     panel_series,
@@ -58,7 +59,9 @@ FAILURE_REPORT_COLUMNS: tuple[str, ...] = (
 )
 """Columns of the failure report: which series, which model failed, why, what was used."""
 
-DEFAULT_FALLBACKS: tuple[str, ...] = ("drift", "naive")
+DEFAULT_FALLBACKS: tuple[str, ...] = ("naive",)
+"""Tried in turn when the requested model fails. Drift is not in it: it lost to naive on every
+measure in the backtests (docs/backtest-results.md); pass ``fallbacks=("drift", "naive")`` for it."""
 
 
 def fallback_chain(
@@ -69,9 +72,9 @@ def fallback_chain(
     Examples
     --------
     >>> [getattr(s, "name", s) for s in fallback_chain("auto")]
-    ['auto', 'drift', 'naive']
-    >>> [getattr(s, "name", s) for s in fallback_chain("drift")]
-    ['drift', 'naive']
+    ['auto', 'naive']
+    >>> [getattr(s, "name", s) for s in fallback_chain("ets", ("drift", "naive"))]
+    ['ets', 'drift', 'naive']
     >>> [getattr(s, "name", s) for s in fallback_chain("naive")]
     ['naive']
     """
@@ -172,6 +175,8 @@ class SeriesFitter:
                         "message": str(err),
                     }
                 )
+                if isinstance(err, NoValueAtOriginError):
+                    break  # no model can start without the current level
                 continue
             for row in failures:
                 row["used_instead"] = spec.name

@@ -68,6 +68,7 @@ __all__ = [
     "FittedModel",
     "FittedSeries",
     "ModelSpec",
+    "NoValueAtOriginError",
     "SeriesModel",
     "available_models",
     "get_model",
@@ -167,15 +168,53 @@ def panel_series(panel: pd.DataFrame, *, la_code: str, measure: str, origin: int
     return y.sort_index()
 
 
-def usable_history(y: pd.Series, *, la_code: str, measure: str, needed: int) -> pd.Series:
+class NoValueAtOriginError(InsufficientHistoryError):
+    """The series has no value for the origin year (suppressed, missing, or the LA ended).
+
+    A model must not pretend to know the current level, so the series is not forecast from that
+    origin; the message names the last observed year (a boundary change often explains it).
+    """
+
+    def __init__(self, *, la_code: str, measure: str, origin: int, last: int | None) -> None:
+        self.la_code = la_code
+        self.measure = measure
+        self.n = 0
+        self.needed = 1
+        self.origin = origin
+        self.last = last
+        seen = "no observed year" if last is None else f"the last observed year is {last}"
+        ValueError.__init__(
+            self,
+            f"LA {la_code}, measure {measure}: no value for {origin}, the last year used "
+            f"({seen}). Forecast from a year the LA has data for, or use its successor's code "
+            "after a boundary change.",
+        )
+
+
+def usable_history(
+    y: pd.Series, *, la_code: str, measure: str, needed: int, origin: int | None = None
+) -> pd.Series:
     """The series from its first observed year to its last, interior gaps filled on the log scale.
 
-    Raises :class:`~demandmodel.InsufficientHistoryError` when fewer than ``needed`` years are
-    observed, or when the last year before the origin is not observed (a model must not pretend to
-    know the current level).
+    Raises :class:`NoValueAtOriginError` when the year ``origin`` (default: the series' last
+    year) is not observed - a model must not pretend to know the current level - and
+    :class:`~demandmodel.InsufficientHistoryError` when fewer than ``needed`` years are observed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> y = pd.Series([100.0, None, 121.0], index=[2020, 2021, 2022])
+    >>> usable_history(y, la_code="301", measure="cla_31mar", needed=2).round(1).tolist()
+    [100.0, 110.0, 121.0]
     """
     obs = y.dropna()
-    if len(obs) < needed or len(obs) == 0 or pd.isna(y.iloc[-1]):
+    last = int(obs.index[-1]) if len(obs) else None
+    at = int(y.index[-1]) if origin is None and len(y) else origin
+    if at is None or last != at:
+        raise NoValueAtOriginError(
+            la_code=la_code, measure=measure, origin=at if at is not None else 0, last=last
+        )
+    if len(obs) < needed:
         raise InsufficientHistoryError(la_code=la_code, measure=measure, n=len(obs), needed=needed)
     full = y.loc[obs.index[0] :].reindex(range(int(obs.index[0]), int(obs.index[-1]) + 1))
     if full.isna().any():
@@ -233,11 +272,9 @@ class SeriesModel:
         The fast path of the batch and backtest layers (see :func:`is_series_model`).
         """
         raw = y.loc[y.index <= origin]
-        y = usable_history(raw, la_code=la_code, measure=measure, needed=self.min_history)
-        if int(y.index[-1]) != origin:
-            raise InsufficientHistoryError(
-                la_code=la_code, measure=measure, n=0, needed=self.min_history
-            )
+        y = usable_history(
+            raw, la_code=la_code, measure=measure, needed=self.min_history, origin=origin
+        )
         return self._fit_series(y, la_code=la_code, measure=measure, origin=origin)
 
     def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:

@@ -50,6 +50,7 @@ from demandmodel.errors import DemandModelError, ModelFitError
 from demandmodel.models.base import (
     FittedModel,
     FittedSeries,
+    NoValueAtOriginError,
     available_models,
     get_model,
     is_series_model,
@@ -501,6 +502,8 @@ class AutoContext:
 
     spec: Any
     context: Any
+    fallback: dict[str, Any] = field(default_factory=dict)
+    """Filled on first use: the default model's spec and context, for series ``spec`` cannot fit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -546,6 +549,8 @@ class AutoSpec:
     def spec_for(self, measure: str) -> Any:
         """The spec ``auto`` uses for ``measure`` (calibrated unless ``calibrate=False``)."""
         name = self.model_for(measure)
+        if name == self.default:
+            return self.spec_for_default()
         base = get_model(name)
         if not self.calibrate or name in self.self_calibrated:
             return base
@@ -559,12 +564,41 @@ class AutoSpec:
     def fit(
         self, panel: pd.DataFrame, *, la_code: str, measure: str, origin: int, context: Any = None
     ) -> FittedModel:
-        """Fit the chosen model (preparing it first when no context is given)."""
+        """Fit the chosen model (preparing it first when no context is given).
+
+        A series the chosen model cannot fit (e.g. England and region rows, which the pooled
+        model leaves out of its pool) gets the default model, calibrated, before any fallback of
+        the batch layer.
+        """
         if not isinstance(context, AutoContext):
             context = self.prepare(panel, measure=measure, origin=origin)
-        return context.spec.fit(  # type: ignore[no-any-return]
-            panel, la_code=la_code, measure=measure, origin=origin, context=context.context
+        try:
+            return context.spec.fit(  # type: ignore[no-any-return]
+                panel, la_code=la_code, measure=measure, origin=origin, context=context.context
+            )
+        except NoValueAtOriginError:
+            raise
+        except DemandModelError:
+            if self.model_for(measure) == self.default:
+                raise
+        if "spec" not in context.fallback:
+            spec = self.spec_for_default()
+            context.fallback["spec"] = spec
+            context.fallback["context"] = spec.prepare(panel, measure=measure, origin=origin)
+        return context.fallback["spec"].fit(  # type: ignore[no-any-return]
+            panel,
+            la_code=la_code,
+            measure=measure,
+            origin=origin,
+            context=context.fallback["context"],
         )
+
+    def spec_for_default(self) -> Any:
+        """The default model as ``auto`` runs it (calibrated unless ``calibrate=False``)."""
+        base = get_model(self.default)
+        if not self.calibrate or self.default in self.self_calibrated:
+            return base
+        return CalibratedSpec(base=base, window=self.window, name=self.name)
 
 
 register_model("ensemble", EnsembleSpec)
