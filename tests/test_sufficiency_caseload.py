@@ -99,3 +99,30 @@ def test_bad_workforce_names_key_and_value() -> None:
         WorkforcePlan(case_holding_fte=10.0, agency_share=1.2)
     with pytest.raises(ScenarioError, match="case_holding_fte = 0"):
         WorkforcePlan(case_holding_fte=0)
+
+
+def test_case_ratio_uses_recent_years_by_default() -> None:
+    years = [2018, 2019, 2020, 2021, 2022]
+    cin = pd.Series([1000.0] * 5, index=years)
+    cases = pd.Series(
+        [900.0, 900.0, 600.0, 600.0, 600.0], index=years
+    )  # allocation changed in 2020
+    recent = CaseRatio.estimate(cases=cases, cin=cin)
+    assert recent.n_years == 3 and recent.median == pytest.approx(0.6)
+    every = CaseRatio.estimate(cases=cases, cin=cin, recent_years=None)
+    assert every.n_years == 5 and every.median > 0.65
+
+
+def test_caseload_result_as_forecast() -> None:
+    ratio = CaseRatio(log_mean=np.log(0.7), log_sd=0.05, n_years=3)
+    res = project_caseload(
+        np.full((50, 2), 2000.0),
+        years=[2023, 2024],
+        ratio=ratio,
+        workforce=WorkforcePlan(case_holding_fte=100.0),
+        rng=1,
+    )
+    fc = res.to_forecast(history=pd.Series([15.0, 16.0], index=[2021, 2022]))
+    assert fc.periods == (2023, 2024) and fc.origin == 2022
+    np.testing.assert_allclose(fc.samples[:, :, 0], res.caseload)
+    assert fc.history is not None and fc.history["value"].tolist() == [15.0, 16.0]

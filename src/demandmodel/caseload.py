@@ -41,6 +41,7 @@ import pandas as pd
 
 from demandmodel._random import RNGLike, as_generator
 from demandmodel.errors import InsufficientHistoryError, ScenarioError
+from demandmodel.forecast import Forecast
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,14 +74,19 @@ class CaseRatio:
         cin: pd.Series,
         la_code: str = "",
         min_sd: float = 0.05,
+        recent_years: int | None = 3,
     ) -> CaseRatio:
         """Estimate from cases held and CIN at 31 March, both indexed by period.
 
-        Years where either is missing are skipped. With one year only, the spread is the prior
-        ``min_sd`` widened by half (no evidence of its stability).
+        Years where either is missing are skipped. Only the ``recent_years`` latest years are used
+        by default (3): how an LA counts and allocates cases changes, and an old ratio can make
+        the first forecast year jump away from today's published caseload (``None`` uses all).
+        With one year only, the spread is the prior ``min_sd`` widened by half.
         """
         both = pd.concat({"cases": cases, "cin": cin}, axis=1).dropna()
-        both = both[(both["cases"] > 0) & (both["cin"] > 0)]
+        both = both[(both["cases"] > 0) & (both["cin"] > 0)].sort_index()
+        if recent_years is not None:
+            both = both.tail(recent_years)
         if both.empty:
             raise InsufficientHistoryError(
                 la_code=la_code or "?", measure="sw_cases / cin_31mar", n=0, needed=1
@@ -170,6 +176,27 @@ class CaseloadResult:
     def caseload(self) -> np.ndarray:
         """Cases per case-holding FTE."""
         return np.asarray(self.cases / self.fte)
+
+    def to_forecast(
+        self, *, origin: int | None = None, history: pd.Series | None = None
+    ) -> Forecast:
+        """Caseload per FTE as a :class:`~demandmodel.Forecast` (for ``plotting.caseload_chart``).
+
+        ``history`` is the published caseload (``sw_caseload``) indexed by period, if any.
+        """
+        hist = None
+        if history is not None:
+            hist = pd.DataFrame(
+                {"measure": "sw_caseload", "period": history.index, "value": history.to_numpy()}
+            )
+        return Forecast(
+            samples=self.caseload[:, :, None],
+            periods=self.years,
+            series=pd.DataFrame({"measure": ["sw_caseload"]}),
+            model="caseload",
+            origin=origin if origin is not None else self.years[0] - 1,
+            history=hist,
+        )
 
     def fte_needed(self, target: float) -> np.ndarray:
         """FTE needed to hold the average caseload at ``target``."""

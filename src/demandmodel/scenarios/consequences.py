@@ -207,11 +207,5 @@ def caseload_tables(
         table = result.summary(threshold=threshold, target=target)
         table.insert(0, "scenario", scenario.name)
         frames.append(table)
-        forecasts[scenario.name] = Forecast(
-            samples=result.caseload[:, :, None],
-            periods=tuple(years),
-            series=pd.DataFrame({"measure": ["sw_caseload"]}),
-            model="caseload",
-            origin=cin.origin,
-        )
+        forecasts[scenario.name] = result.to_forecast(origin=cin.origin)
     return pd.concat(frames, ignore_index=True), forecasts
