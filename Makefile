@@ -33,7 +33,10 @@ pytest: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q
 
 docs: $(VENV)/.test-installed
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+
+notebooks: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q tests/test_notebooks.py
 
 gallery: $(VENV)/.demo-installed
 	$(BIN)/python docs/make_gallery.py
