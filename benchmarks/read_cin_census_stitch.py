@@ -15,6 +15,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import statistics
 import sys
@@ -55,7 +56,7 @@ def main() -> None:
     years = sorted(p for p in (demandmodel.demo_data_path() / "cin_census").iterdir() if p.is_dir())
     print(f"{'input':>12} {'median s':>9} {'episodes':>9} {'cp_plans':>9} {'log rows':>9}")
     for label, paths in [*((y.name, y) for y in years), ("all years", years)]:
-        seconds, census = timed(lambda p=paths: read(p), args.repeat)
+        seconds, census = timed(functools.partial(read, paths), args.repeat)
         print(
             f"{label:>12} {seconds:>9.3f} {len(census.cin_episodes):>9} "
             f"{len(census.cp_plans):>9} {len(census.log):>9}"
