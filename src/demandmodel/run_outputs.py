@@ -101,6 +101,7 @@ def write_outputs(
     import matplotlib.pyplot as plt
 
     from demandmodel import plotting
+    from demandmodel.plotting._style import category_label
     from demandmodel.report import write_html_report, write_workbook
 
     cfg = result.config
@@ -140,6 +141,7 @@ def write_outputs(
         base_costs = yearly[yearly["scenario"] == cmp.baseline].rename(
             columns={"sub_type": "placement", "mean": "cost"}
         )
+        base_costs["placement"] = base_costs["placement"].map(category_label)
         figures["Placement costs (baseline)"] = plotting.costs_by_placement(
             base_costs[["period", "placement", "cost"]], synthetic=synthetic
         ).figure

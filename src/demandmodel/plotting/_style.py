@@ -110,6 +110,38 @@ def house_style() -> Iterator[None]:
         yield
 
 
+PLACEMENT_LABELS: dict[str, str] = {
+    "fostering": "Fostering",
+    "residential": "Residential",
+    "supported": "Supported accommodation",
+    "placed_with_parents": "Placed with parents",
+    "adoption": "Placed for adoption",
+    "other": "Other",
+    "in_house_fostering": "In-house fostering",
+    "ifa_fostering": "Agency (IFA) fostering",
+    "friends_family_fostering": "Friends and family fostering",
+    "in_house_residential": "In-house residential",
+    "external_residential": "External residential",
+    "secure": "Secure",
+}
+"""Readable names of placement categories and cost sub-types for legends and titles."""
+
+
+def category_label(name: Any) -> str:
+    """A readable label: ``"placed_with_parents"`` -> ``"Placed with parents"``.
+
+    Examples
+    --------
+    >>> category_label("ifa_fostering"), category_label("kinship_care")
+    ('Agency (IFA) fostering', 'Kinship care')
+    """
+    text = str(name)
+    if text in PLACEMENT_LABELS:
+        return PLACEMENT_LABELS[text]
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def category_styles(names: Iterable[Any]) -> dict[Any, tuple[str, str]]:
     """``{name: (colour, hatch)}``, assigned in sorted-name order.
 

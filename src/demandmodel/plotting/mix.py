@@ -121,7 +121,7 @@ def placement_mix(
         polys = ax.stackplot(
             x,
             *[wide[c].to_numpy() for c in wide.columns],
-            labels=[str(c) for c in wide.columns],
+            labels=[S.category_label(c) for c in wide.columns],
             colors=[styles[c][0] for c in wide.columns],
             edgecolor="white",
             linewidth=0.8,
@@ -169,7 +169,7 @@ def placement_mix(
             grow: Any = (last - first).idxmax()
             unit = "%" if share else ""
             title = (
-                f"{grow} grows most, from {S.thousands(first[grow], suffix=unit)} in "
+                f"{S.category_label(grow)} grows most, from {S.thousands(first[grow], suffix=unit)} in "
                 f"{S.period_label(wide.index[0])} to {S.thousands(last[grow], suffix=unit)} in "
                 f"{S.period_label(wide.index[-1])}"
                 + ("" if share else f"; {S.thousands(total.iloc[-1])} children in all")
