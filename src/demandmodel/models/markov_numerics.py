@@ -1,0 +1,154 @@
+"""Numerical kernels of the Markov projection (DESIGN 4.3): the time grid and the draws.
+
+* :func:`time_grid` and :func:`record_points`: the projection steps and which of them are kept;
+* :func:`expm_and_integral`: ``P = expm(Q dt)`` and ``G = integral_0^dt expm(Q s) ds`` for a
+  stack of generators at once (one per parameter draw);
+* ``_binomial_sparse`` / ``_binomial``: exact binomial draws that cost almost nothing where
+  ``n p`` is small, as for daily moves out of a state.
+
+They know nothing of states or labels: :class:`~demandmodel.models.markov_chain.MarkovChain`
+builds on them.
+
+Examples
+--------
+>>> grid = time_grid("2020-01-01", "2020-03-15", "month")
+>>> [str(d.date()) for d in grid]
+['2020-01-01', '2020-02-01', '2020-03-01', '2020-03-15']
+>>> [int(i) for i in record_points(grid, "step")]
+[0, 1, 2, 3]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from demandmodel.errors import DemandModelError
+
+
+def time_grid(start: Any, end: Any, step: str) -> pd.DatetimeIndex:
+    """Dates of the projection steps from ``start`` to ``end`` (``day``, ``week`` or ``month``)."""
+    t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if t1 <= t0:
+        raise DemandModelError(f"Projection end {t1.date()} must be after its start {t0.date()}.")
+    freqs: dict[str, Any] = {"day": "D", "week": "7D", "month": pd.DateOffset(months=1)}
+    if step not in freqs:
+        raise DemandModelError(f"step must be 'day', 'week' or 'month'; got {step!r}.")
+    grid = pd.date_range(t0, t1, freq=freqs[step])
+    if grid[-1] < t1:
+        grid = pd.DatetimeIndex(grid.append(pd.DatetimeIndex([t1])))
+    return pd.DatetimeIndex(grid)
+
+
+def record_points(grid: pd.DatetimeIndex, record: str | Sequence[Any]) -> np.ndarray:
+    """Indices of the grid dates to keep: ``step``, ``month`` (month ends), ``year`` (31 March) or dates."""
+    t0, t1 = grid[0], grid[-1]
+    if isinstance(record, str):
+        if record == "step":
+            return np.arange(len(grid))
+        if record == "month":
+            want = pd.date_range(t0, t1, freq="ME")
+        elif record == "year":
+            want = pd.DatetimeIndex(
+                [d for d in pd.date_range(t0, t1, freq="D") if d.month == 3 and d.day == 31]
+            )
+        else:
+            raise DemandModelError(
+                f"record must be 'step', 'month', 'year' or dates; got {record!r}."
+            )
+    else:
+        want = pd.DatetimeIndex(pd.to_datetime(list(record))).normalize()
+    want = pd.DatetimeIndex(want[(want > t0) & (want <= t1)].append(pd.DatetimeIndex([t1])))
+    ix = np.unique(np.searchsorted(grid.values, want.values, side="left"))
+    return ix[ix < len(grid)]
+
+
+def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """``expm(Q dt)`` and ``integral_0^dt expm(Q s) ds`` for a stack of generators ``(..., m, m)``.
+
+    Taylor series (to a truncation error below 1e-17, at most order 14) after scaling to
+    norm <= 1/4, then squaring with
+    ``P_2h = P_h P_h`` and ``G_2h = (I + P_h) G_h`` (agrees with ``scipy.linalg.expm`` to ~1e-14).
+
+    Examples
+    --------
+    >>> from scipy.linalg import expm
+    >>> q = np.array([[-0.2, 0.1], [0.2, -0.1]])
+    >>> p, g = expm_and_integral(q, 3.0)
+    >>> bool(np.allclose(p, expm(3.0 * q)))
+    True
+    """
+    norm = float(np.abs(q).sum(axis=-2).max()) * dt if q.size else 0.0
+    s = max(0, int(np.ceil(np.log2(norm / 0.25)))) if norm > 0.25 else 0
+    h = dt / 2.0**s
+    a = q * h
+    eye = np.broadcast_to(np.eye(q.shape[-1]), q.shape)
+    term = np.array(eye, copy=True)
+    p = np.array(eye, copy=True)
+    g = np.array(eye, copy=True)
+    a_norm, terms, bound = norm / 2.0**s, 1, norm / 2.0**s
+    while bound > 1e-17 and terms < 14:
+        terms += 1
+        bound *= a_norm / terms
+    for k in range(1, terms + 1):
+        term = term @ a / k
+        p = p + term
+        g = g + term / (k + 1)
+    g = g * h
+    for _ in range(s):
+        g = g + p @ g
+        p = p @ p
+    return p, g
+
+
+def _binomial_sparse(
+    n: np.ndarray,
+    p: np.ndarray,
+    logq: np.ndarray,
+    rng: np.random.Generator,
+    p0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Binomial(n, p) draws (1-D arrays) by CDF inversion, returned sparsely as the indices
+    with a non-zero draw and the draws; fast when ``n p`` is small, as for daily moves.
+
+    ``p0`` (optional) is ``(1 - p) ** n = exp(n * logq)``, the probability of no draw, when the
+    caller keeps it up to date; cells where it is 1 (nobody there, or nobody can move) draw no
+    random number at all."""
+    if p0 is None:
+        p0 = np.exp(n * logq)
+    act = np.flatnonzero(p0 < 1.0)
+    u_act = rng.random(act.size)
+    hit = u_act > p0[act]
+    idx = act[hit]
+    if idx.size == 0:
+        return idx, np.zeros(0, dtype=np.int64)
+    nn, pp, uu = n[idx].astype(float), p[idx], u_act[hit]
+    out = np.zeros(idx.size, dtype=np.int64)
+    big = (pp > 0.3) | (nn * pp > 20)
+    if big.any():
+        out[big] = rng.binomial(nn[big].astype(np.int64), pp[big])
+    live = np.flatnonzero(~big)
+    nn, pp, uu = nn[live], pp[live], uu[live]
+    cdf = np.exp(nn * logq[idx[live]])
+    pm, ratio, k = cdf.copy(), pp / (1.0 - pp), 0
+    while live.size:
+        pm = pm * (nn - k) / (k + 1) * ratio
+        k += 1
+        cdf = cdf + pm
+        out[live] = k
+        go = (uu > cdf) & (nn > k)
+        live, nn, uu, cdf, pm, ratio = (v[go] for v in (live, nn, uu, cdf, pm, ratio))
+    return idx, out
+
+
+def _binomial(
+    n: np.ndarray, p: np.ndarray, logq: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Dense version of :func:`_binomial_sparse` for arrays of any shape."""
+    out = np.zeros(n.size, dtype=np.int64)
+    idx, k = _binomial_sparse(n.reshape(-1), p.reshape(-1), logq.reshape(-1), rng)
+    out[idx] = k
+    return out.reshape(n.shape)
