@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from test_rates import simulate_episodes
+from markov_sim import simulate_episodes
 
 from demandmodel import MarkovModel, StateSpace, markov_backtest, markov_backtest_summary
 from demandmodel.models.markov import rewind
