@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--save", type=Path, help="write all backtest rows to this CSV")
     ap.add_argument("--markdown", type=Path, help="also write the tables to this Markdown file")
+    ap.add_argument(
+        "--panel", type=Path, help="a Panel saved as Parquet (instead of reading --data)"
+    )
     args = ap.parse_args(argv)
     try:
         from demandmodel import read_dfe
@@ -195,9 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     lo, hi = (int(x) for x in args.origins.split("-"))
     origins = list(range(lo, hi + 1))
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        panel = read_dfe(args.data)
+    if args.panel:
+        panel = pd.read_parquet(args.panel)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            panel = read_dfe(args.data)
     t_read = time.perf_counter() - t0
     # keep every measure: the aggregate model reads starts, ceases and population
     t1 = time.perf_counter()

@@ -229,7 +229,9 @@ def test_no_value_at_origin_names_the_last_year() -> None:
 
     ended = one_series([10.0, 12.0, 11.0, 13.0])
     ended = ended[ended["period"] <= 2020]
-    with pytest.raises(NoValueAtOriginError, match=r"no value for 2022.*last observed year is 2020"):
+    with pytest.raises(
+        NoValueAtOriginError, match=r"no value for 2022.*last observed year is 2020"
+    ):
         NaiveSpec().fit(ended, la_code="301", measure="cla_31mar", origin=2022)
 
 
