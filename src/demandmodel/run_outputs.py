@@ -154,7 +154,7 @@ def write_outputs(
                 continue
             bridge = pd.DataFrame(
                 {
-                    "placement": pair.index,
+                    "placement": [category_label(p) for p in pair.index],
                     "baseline": pair[cmp.baseline].to_numpy(),
                     "scenario": pair[name].to_numpy(),
                 }

@@ -344,6 +344,8 @@ def decorate(
     title and subtitle go on those axes only and the source note is left to the caller
     (see :func:`add_source_note`), so a composed figure is not overwritten.
     """
+    if title:
+        title = title[:1].upper() + title[1:]  # a finding reads as a sentence
     if own_figure:
         if title:
             fig.suptitle(title, x=0.01, ha="left", wrap=True)

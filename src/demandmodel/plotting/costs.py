@@ -219,9 +219,14 @@ def cost_bridge(
             ylabel += f"\n(axis starts at {_money(bottom, scale, suffix, 0)})"
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=bottom if lo > 0 else lo * 1.1, top=hi + 0.12 * (hi - bottom))
-        ax.yaxis.set_major_formatter(S.thousands_formatter(prefix="£", scale=scale, suffix=suffix))
+        # A zoomed axis spans a few units of the scale: whole units would repeat tick labels.
+        axis_decimals = 1 if (hi - bottom) / scale < 5 else 0
+        ax.yaxis.set_major_formatter(
+            S.thousands_formatter(prefix="£", scale=scale, suffix=suffix, decimals=axis_decimals)
+        )
         if unchanged:
-            ax.set_xlabel("No change: " + ", ".join(unchanged), fontsize=10, color=S.MUTED)
+            note = textwrap.fill("No change: " + ", ".join(unchanged), 90)
+            ax.set_xlabel(note, fontsize=10, color=S.MUTED)
         if title is None:
             diff = end - start
             verb = "saves" if diff < 0 else "adds"
