@@ -110,7 +110,7 @@ def forecast_rows(
         ok = np.isfinite(actual)
         if not ok.any():
             continue
-        fitted, _ = fitter.fit(la, y.loc[y.index <= origin])
+        fitted, used, _ = fitter.fit(la, y.loc[y.index <= origin])
         if fitted is None:
             continue
         gen = np.random.default_rng(seed_for(rng, la, measure, origin))
@@ -122,7 +122,7 @@ def forecast_rows(
         qs = np.quantile(paths, QLEVELS, axis=0)
         block: dict[str, Any] = {
             C.LA_CODE: la,
-            "used": str(getattr(fitted, "model_name", name)),
+            "used": used,
             "horizon": np.arange(1, horizon + 1)[ok],
             C.PERIOD: periods[ok],
             "actual": actual[ok],

@@ -143,8 +143,9 @@ class SeriesFitter:
 
     def fit(
         self, la_code: str, series: pd.Series | None
-    ) -> tuple[FittedModel | None, list[dict[str, Any]]]:
-        """The first model of the chain that fits, and one failure row per model that did not."""
+    ) -> tuple[FittedModel | None, str, list[dict[str, Any]]]:
+        """The first model of the chain that fits, its name in the chain, and one failure row
+        per model that did not."""
         failures: list[dict[str, Any]] = []
         for i, spec in enumerate(self.chain):
             try:
@@ -180,10 +181,10 @@ class SeriesFitter:
                 continue
             for row in failures:
                 row["used_instead"] = spec.name
-            return fitted, failures
+            return fitted, str(spec.name), failures
         for row in failures:
             row["used_instead"] = ""
-        return None, failures
+        return None, "", failures
 
 
 def series_by_la(panel: pd.DataFrame, measure: str) -> dict[str, pd.Series | None]:
@@ -241,8 +242,10 @@ def forecast_panel(
     -------
     forecast, failures
         One Forecast whose ``series`` has ``la_code`` and ``measure`` (``metadata["models_used"]``
-        names the model actually used for each series, in the same order), and the failure report (columns :data:`FAILURE_REPORT_COLUMNS`). A series for which every
-        model failed is only in the report (``used_instead`` empty).
+        names, per series in the same order, the model of the fallback chain that produced it:
+        the requested one or a fallback), and the failure report (columns
+        :data:`FAILURE_REPORT_COLUMNS`). A series for which every model failed is only in the
+        report (``used_instead`` empty).
     """
     _check_panel(panel)
     panel = plain_panel(panel)
@@ -265,7 +268,7 @@ def forecast_panel(
         codes = list(by_la) if wanted is None else wanted
         fitter = SeriesFitter(chain, cut, measure=measure, origin=origin)
         for la in codes:
-            fitted, fails = fitter.fit(la, by_la.get(la))
+            fitted, used, fails = fitter.fit(la, by_la.get(la))
             failures.extend(fails)
             if fitted is None:
                 continue
@@ -277,7 +280,7 @@ def forecast_panel(
                     {
                         C.LA_CODE: la,
                         C.MEASURE: measure,
-                        C.MODEL: _name(fitted),
+                        C.MODEL: used,
                         "error": type(err).__name__,
                         "message": str(err),
                         "used_instead": "",
@@ -285,7 +288,7 @@ def forecast_panel(
                 )
                 continue
             paths.append(p)
-            labels.append((la, measure, _name(fitted)))
+            labels.append((la, measure, used))
             h = fitted.history
             history.append(
                 pd.DataFrame(
@@ -320,10 +323,6 @@ def forecast_panel(
         },
     )
     return fc, report
-
-
-def _name(fitted: Any) -> str:
-    return str(getattr(fitted, "model_name", getattr(getattr(fitted, "spec", None), "name", "?")))
 
 
 def _vintage(panel: pd.DataFrame) -> int | None:
