@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,21 @@ def load_panel(path: Path) -> pd.DataFrame:
     """Read ``path`` with :func:`demandmodel.read_dfe` (file or folder)."""
     if not path.exists():
         raise FileNotFoundError(f"--data {path}: no such file or folder.")
-    try:
-        from demandmodel import read_dfe
-    except ImportError:  # pragma: no cover - until the reader is exported
-        from demandmodel.data.dfe import read_dfe
-    return read_dfe(path)
+    from demandmodel import read_dfe
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        panel = read_dfe(path)
+    for w in caught:
+        if w.category.__name__ == "UnreadFileWarning":
+            print(
+                f"note: some files under {path} were not read (documentation, or tables with no "
+                "measure the reader maps); see read_dfe's unread_files",
+                file=sys.stderr,
+            )
+        else:  # everything else is the user's business, as raised
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return panel
 
 
 def check_measures(panel: pd.DataFrame, measures: list[str]) -> str | None:
