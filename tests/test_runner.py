@@ -123,3 +123,26 @@ def test_demo_writes_charts_and_tables(tmp_path: Path) -> None:
     fc = pd.read_csv(tmp_path / "SYNTHETIC_published_forecast.csv")
     assert set(fc["measure"]) == {"cla_31mar", "cp_31mar", "cin_31mar"}
     assert (fc["q025"] <= fc["q975"]).all()
+
+
+@pytest.mark.shared_data
+def test_published_example_runs(shared_data: Path, tmp_path: Path, repo_root: Path) -> None:
+    path = repo_root / "examples" / "published_la.toml"
+    text = path.read_text(encoding="utf-8").replace(
+        "../../shared/data/dfe", str(shared_data / "dfe")
+    )
+    copy = tmp_path / "published_la.toml"
+    copy.write_text(text, encoding="utf-8")
+    result = run_file(copy, samples=100)
+    proj = result.tables["projection"]
+    assert set(proj["scenario"]) == {
+        "baseline",
+        "edge-of-care SIB",
+        "fewer entries of teenagers",
+        "workforce: fewer vacancies",
+    }
+    fewer = proj[proj["scenario"] == "fewer entries of teenagers"]
+    assert fewer["diff_mean"].iloc[-1] < 0
+    caseload = result.tables["caseload"].set_index(["scenario", "period"])["caseload_q50"]
+    last = caseload.index.get_level_values("period").max()
+    assert caseload[("workforce: fewer vacancies", last)] < caseload[("baseline", last)]
