@@ -65,6 +65,7 @@ def test_case_ratio_from_history() -> None:
     ratio = CaseRatio.estimate(cases=cases, cin=cin)
     assert ratio.n_years == 3  # 2023 has no cases figure and is skipped
     assert ratio.median == pytest.approx(2 / 3, rel=1e-3)
+    assert ratio.log_sd == pytest.approx(0.05)  # no year-to-year change: the floor
     with pytest.raises(InsufficientHistoryError, match="sw_cases"):
         CaseRatio.estimate(cases=pd.Series(dtype=float), cin=cin, la_code="301")
 
@@ -101,16 +102,17 @@ def test_bad_workforce_names_key_and_value() -> None:
         WorkforcePlan(case_holding_fte=0)
 
 
-def test_case_ratio_uses_recent_years_by_default() -> None:
+def test_case_ratio_is_anchored_on_the_latest_year() -> None:
     years = [2018, 2019, 2020, 2021, 2022]
     cin = pd.Series([1000.0] * 5, index=years)
     cases = pd.Series(
-        [900.0, 900.0, 600.0, 600.0, 600.0], index=years
-    )  # allocation changed in 2020
-    recent = CaseRatio.estimate(cases=cases, cin=cin)
-    assert recent.n_years == 3 and recent.median == pytest.approx(0.6)
-    every = CaseRatio.estimate(cases=cases, cin=cin, recent_years=None)
-    assert every.n_years == 5 and every.median > 0.65
+        [900.0, 880.0, 920.0, 900.0, 600.0], index=years
+    )  # allocation changed in 2022
+    ratio = CaseRatio.estimate(cases=cases, cin=cin)
+    assert ratio.median == pytest.approx(0.6)
+    # The spread reflects how much the ratio moves from one year to the next.
+    steady = CaseRatio.estimate(cases=cases.iloc[:4], cin=cin.iloc[:4])
+    assert ratio.log_sd > steady.log_sd
 
 
 def test_caseload_result_as_forecast() -> None:

@@ -7,7 +7,8 @@ library estimates each LA's own ratio
 
 .. math:: r = \\frac{\\text{cases held at 30 September}}{\\text{children in need at 31 March}}
 
-from its published history (log-ratio mean and spread across years), and projects
+from its published history (anchored on the latest year, spread from year-to-year changes), and
+projects
 
 .. math:: \\text{cases}_t = r \\times \\text{CIN}_t, \\qquad
           \\text{caseload}_t = \\text{cases}_t / \\text{FTE}_t
@@ -21,8 +22,8 @@ Examples
 >>> from demandmodel.caseload import CaseRatio, WorkforcePlan, project_caseload
 >>> ratio = CaseRatio.estimate(cases=pd.Series([2173.0, 2361.0], index=[2022, 2021]),
 ...                            cin=pd.Series([3323.0, 3400.0], index=[2022, 2021]))
->>> round(ratio.median, 2)
-0.67
+>>> round(ratio.median, 2)  # anchored on the latest year, 2022
+0.65
 >>> cin = np.full((500, 2), 3300.0)
 >>> res = project_caseload(cin, years=[2023, 2024], ratio=ratio,
 ...                        workforce=WorkforcePlan(case_holding_fte=130.0), rng=1)
@@ -51,8 +52,8 @@ class CaseRatio:
     Parameters
     ----------
     log_mean, log_sd
-        Mean and standard deviation of ``log(cases / CIN)``; ``log_sd`` covers year-to-year variation
-        plus the uncertainty of the mean.
+        Centre and spread of ``log(cases / CIN)`` for a forecast year: the latest year's value, and
+        the typical size of a year-to-year change.
     n_years
         Years of history behind the estimate.
     """
@@ -74,31 +75,27 @@ class CaseRatio:
         cin: pd.Series,
         la_code: str = "",
         min_sd: float = 0.05,
-        recent_years: int | None = 3,
+        recent_years: int | None = 5,
     ) -> CaseRatio:
         """Estimate from cases held and CIN at 31 March, both indexed by period.
 
-        Years where either is missing are skipped. Only the ``recent_years`` latest years are used
-        by default (3): how an LA counts and allocates cases changes, and an old ratio can make
-        the first forecast year jump away from today's published caseload (``None`` uses all).
-        With one year only, the spread is the prior ``min_sd`` widened by half.
+        The ratio is anchored on the **latest** year (how an LA counts and allocates cases shifts,
+        and like the series themselves the last value forecasts the next best); its spread is the
+        standard deviation of year-to-year changes of the log ratio over the ``recent_years``
+        latest years (``None``: all), never below ``min_sd``. Years where either is missing are
+        skipped.
         """
         both = pd.concat({"cases": cases, "cin": cin}, axis=1).dropna()
         both = both[(both["cases"] > 0) & (both["cin"] > 0)].sort_index()
-        if recent_years is not None:
-            both = both.tail(recent_years)
         if both.empty:
             raise InsufficientHistoryError(
                 la_code=la_code or "?", measure="sw_cases / cin_31mar", n=0, needed=1
             )
         logs = np.log(both["cases"].to_numpy(float) / both["cin"].to_numpy(float))
-        n = len(logs)
-        if n == 1:
-            sd = 1.5 * min_sd
-        else:
-            year_sd = float(np.std(logs, ddof=1))
-            sd = float(np.sqrt(year_sd**2 * (1 + 1 / n)))  # a new year's ratio, mean uncertain
-        return cls(log_mean=float(np.mean(logs)), log_sd=max(sd, min_sd), n_years=n)
+        recent = logs if recent_years is None else logs[-(recent_years + 1) :]
+        changes = np.diff(recent)
+        sd = float(np.sqrt(np.mean(changes**2))) if len(changes) else 1.5 * min_sd
+        return cls(log_mean=float(logs[-1]), log_sd=max(sd, min_sd), n_years=len(logs))
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` draws of the ratio."""

@@ -35,6 +35,11 @@ def _fmt(x: Any) -> str:
     return f"{float(x):,.0f}"
 
 
+def _money(x: Any) -> str:
+    value = float(x) / 1e6
+    return f"-£{-value:,.1f}m" if value < 0 else f"£{value:,.1f}m"
+
+
 def key_figures(result: RunResult) -> dict[str, str]:
     """The handful of numbers a Cabinet paper quotes, as text."""
     cmp = result.comparison
@@ -57,11 +62,11 @@ def key_figures(result: RunResult) -> dict[str, str]:
             days = g.loc["care_days_avoided"]
             saving = g.loc["council_net_saving"]
             out[f"{scenario}: care days avoided"] = (
-                f"{_fmt(days['q50'])} (80% range {_fmt(days['q10'])}-{_fmt(days['q90'])})"
+                f"{_fmt(days['q50'])} (80% range {_fmt(days['q10'])} to {_fmt(days['q90'])})"
             )
             out[f"{scenario}: council net saving"] = (
-                f"£{saving['q50'] / 1e6:,.1f}m (80% range £{saving['q10'] / 1e6:,.1f}m to "
-                f"£{saving['q90'] / 1e6:,.1f}m)"
+                f"{_money(saving['q50'])} (80% range {_money(saving['q10'])} to "
+                f"{_money(saving['q90'])})"
             )
     caseload = result.tables.get("caseload")
     if caseload is not None and not caseload.empty:

@@ -35,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {k: getattr(args, k) for k in ("samples", "seed") if getattr(args, k) is not None}
     result = run_file(args.file, out=args.out, **overrides)
-    print(f"{result.config.title}\n")
     summary = [p for p in result.files if p.name.endswith("summary.txt")]
     if summary:
         print(summary[0].read_text(encoding="utf-8"))
