@@ -7,6 +7,11 @@ the same carers becoming long-term carers, RNE U), and temporary moves (T1/T3/T4
 then back to the same placement). Respite children get series of short breaks under legal status
 V3/V4. None of these change the true stock.
 
+Every PLACE code is drawn for a state from the codes whose category in the reader's table
+(``tables/placement_categories.csv``) IS that state (:func:`place_tables`), so reading the returns
+back gives each child's true placement category, not only the right totals. Temporary T-codes are
+absorbed into the surrounding placement by the reader, and respite breaks are not care states.
+
 Examples
 --------
 >>> import numpy as np
@@ -24,14 +29,21 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+import bisect
+import functools
+import itertools
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from demandmodel.data.ssda903_codes import placement_categories
 from demandmodel.data.synthetic_sim import ENTRY, EXIT, add_years, end_day, pick, to_day
 from demandmodel.data.synthetic_spec import (
     ADO,
+    CATEGORIES,
     DAYS_PER_YEAR,
     FOS,
     OTH,
@@ -40,6 +52,7 @@ from demandmodel.data.synthetic_spec import (
     SUP,
     SyntheticSpec,
 )
+from demandmodel.errors import DemandModelError
 
 EPISODE_FIELDS = (
     "child", "decom", "rne", "ls", "cin", "place", "provider", "dec", "rec", "rpc",
@@ -51,14 +64,84 @@ WITHIN_MOVE_RATE = {FOS: 0.30, RES: 0.40, SUP: 0.30, PWP: 0.0, ADO: 0.0, OTH: 0.
 TEMP_MOVE_RATE = 0.12
 """Temporary (T-code) moves a year while fostered."""
 
-_PLACE: dict[int, tuple[tuple[str, ...], tuple[float, ...]]] = {
-    FOS: (("U3", "U6", "U2", "U5"), (0.20, 0.76, 0.02, 0.02)),
-    RES: (("K2", "K1", "R1", "S1", "R5", "R2"), (0.78, 0.03, 0.05, 0.07, 0.03, 0.04)),
-    SUP: (("H5", "P2"), (0.75, 0.25)),
-    PWP: (("P1",), (1.0,)),
-    ADO: (("A5", "A6", "A3", "A4"), (0.55, 0.30, 0.08, 0.07)),
-    OTH: (("Z1", "R2", "R3"), (0.6, 0.2, 0.2)),
-}
+PLACE_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        "U6": 0.76, "U3": 0.20, "U2": 0.02, "U5": 0.02,
+        "K2": 0.78, "S1": 0.07, "R1": 0.05, "K1": 0.03,
+        "H5": 0.75, "P2": 0.25,
+        "P1": 1.0,
+        "A5": 0.55, "A6": 0.30, "A3": 0.08, "A4": 0.07,
+        "Z1": 0.50, "R3": 0.20, "R2": 0.15, "R5": 0.15,
+    }
+)  # fmt: skip
+"""Relative weight of each PLACE code drawn for a new placement, within the code's category.
+
+A code's placement category is NOT set here: it is the SSDA903 reader's
+(:func:`~demandmodel.data.ssda903_codes.placement_categories`, ``tables/placement_categories.csv``),
+so an episode's PLACE always reads back as the state the child was truly in (R2 and R5, say, are
+drawn for the "other" state because the table puts them there)."""
+PLACE_AGES: Final[Mapping[str, tuple[float, float]]] = MappingProxyType(
+    {"U2": (0, 5), "U5": (0, 5), "Z1": (1, 18), "R2": (1, 18), "R5": (10, 18)}
+)
+"""Ages ``[from, to)`` at which a code can be drawn (other codes: any age). Under 1, "other" is a
+mother and baby unit (R3); fostering for adoption is for under-5s; custody from 10."""
+LONG_TERM: Final[Mapping[str, str]] = MappingProxyType({"U3": "U1", "U6": "U4"})
+"""Foster placements that can become long-term with the same carers (RNE T or U)."""
+_AGE_CUTS: Final = tuple(sorted({a for r in PLACE_AGES.values() for a in r} - {0, 18}))
+
+PlaceTable = tuple[tuple[str, ...], tuple[float, ...]]
+
+
+@functools.cache
+def place_tables() -> Mapping[tuple[int, int], PlaceTable]:
+    """``(codes, weights)`` of new placements by ``(category index, age group)``.
+
+    Codes are grouped by the reader's placement table; an age group is an interval between the
+    cuts of :data:`PLACE_AGES` (``bisect_right(_AGE_CUTS, age)``).
+
+    Examples
+    --------
+    >>> from demandmodel.data.synthetic_episodes import place_tables
+    >>> from demandmodel.data.synthetic_spec import OTH, RES
+    >>> place_tables()[(RES, 3)][0]
+    ('K2', 'S1', 'R1', 'K1')
+    >>> place_tables()[(OTH, 0)][0], place_tables()[(OTH, 3)][0]
+    (('R3',), ('Z1', 'R3', 'R2', 'R5'))
+    """
+    table = placement_categories()
+    for code in (*PLACE_WEIGHTS, *LONG_TERM, *LONG_TERM.values()):
+        if table.get(code) not in CATEGORIES:
+            raise DemandModelError(
+                f"synthetic generator: PLACE code {code!r} has category {table.get(code)!r} in "
+                f"tables/placement_categories.csv, not one of {CATEGORIES}; fix the table or "
+                "PLACE_WEIGHTS."
+            )
+    for short, long in LONG_TERM.items():
+        if table[short] != table[long]:
+            raise DemandModelError(
+                f"synthetic generator: {short} -> {long} (same carers, long term) changes the "
+                f"placement category ({table[short]} -> {table[long]}); fix LONG_TERM."
+            )
+    bounds = (0.0, *_AGE_CUTS, 18.0)
+    out: dict[tuple[int, int], PlaceTable] = {}
+    for cat, name in enumerate(CATEGORIES):
+        for group, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+            codes = tuple(
+                code
+                for code in PLACE_WEIGHTS
+                if table[code] == name
+                and PLACE_AGES.get(code, (0, 18))[0] <= lo
+                and hi <= PLACE_AGES.get(code, (0, 18))[1]
+            )
+            if not codes:
+                raise DemandModelError(
+                    f"synthetic generator: no PLACE code of category {name!r} for ages "
+                    f"{lo:g}-{hi:g}; add one to PLACE_WEIGHTS (or widen PLACE_AGES)."
+                )
+            out[cat, group] = (codes, tuple(PLACE_WEIGHTS[c] for c in codes))
+    return MappingProxyType(out)
+
+
 _PROVIDER: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
     "U1": (("PR1", "PR2"), (0.9, 0.1)),
     "U4": (("PR1", "PR4", "PR2"), (0.55, 0.40, 0.05)),
@@ -99,14 +182,8 @@ class _Draw:
         return pick(self.rng, table)
 
     def place(self, cat: int, age: float) -> str:
-        code = self.pick(_PLACE[cat])
-        if code == "R5" and age < 10:
-            code = "K2"
-        if cat == OTH and age < 1:
-            code = "R3"
-        if code in ("U2", "U5") and age >= 5:
-            code = "U6"
-        return code
+        """A PLACE code of state ``cat`` for a child aged ``age`` (the reader's category)."""
+        return self.pick(place_tables()[cat, bisect.bisect_right(_AGE_CUTS, age)])
 
     def provider(self, place: str) -> str:
         if place.startswith("T") or place == "Z1":
@@ -267,9 +344,9 @@ def _period_rows(
         nxt = dict(cur, decom=day, dec=None, rec="", rpc="")
         if kind == "cat" or kind == "move":
             new_cat = int(payload)
-            same_carer = kind == "move" and cur["place"] in ("U3", "U6") and r.random() < 0.3
+            same_carer = kind == "move" and cur["place"] in LONG_TERM and r.random() < 0.3
             if same_carer:
-                nxt["place"] = "U1" if cur["place"] == "U3" else "U4"
+                nxt["place"] = LONG_TERM[cur["place"]]
                 nxt["rne"] = "T"
             else:
                 nxt["place"] = d.place(new_cat, age)
@@ -283,9 +360,9 @@ def _period_rows(
                 nxt["ls"], nxt["rne"] = "E1", "B"
         elif kind == "ls":
             nxt["ls"], nxt["rne"] = payload, "L"
-            if cur["place"] in ("U3", "U6") and r.random() < 0.15:
+            if cur["place"] in LONG_TERM and r.random() < 0.15:
                 # Legal status changes as the same carers become long-term carers.
-                nxt["place"], nxt["rne"] = ("U1" if cur["place"] == "U3" else "U4"), "U"
+                nxt["place"], nxt["rne"] = LONG_TERM[cur["place"]], "U"
         else:  # temporary move and back to the same placement
             tmp = dict(
                 nxt,
