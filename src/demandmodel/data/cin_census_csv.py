@@ -39,6 +39,7 @@ __all__ = [
 
 
 def _read_csv_table(path: Path, ctx: Context) -> pd.DataFrame | None:
+    """One CSV table as stripped strings (blank -> None), or None after a fatal problem."""
     label = str(path)
     try:
         raw = path.read_bytes()
@@ -69,6 +70,7 @@ def _read_csv_table(path: Path, ctx: Context) -> pd.DataFrame | None:
 
 
 def identify_table(columns: Iterable[str]) -> str | None:
+    """The table whose signature columns ``columns`` has (the most specific), or None."""
     have = set(columns)
     matches = [name for name, sig in SIGNATURES.items() if sig <= have]
     if not matches:
@@ -77,6 +79,7 @@ def identify_table(columns: Iterable[str]) -> str | None:
 
 
 def read_csv_group(paths: list[Path], position: int, ctx: Context) -> Collection | None:
+    """The CSV tables of one folder as one collection (None if any file is unusable)."""
     label = str(paths[0].parent) if len(paths) > 1 else str(paths[0])
     coll = Collection(label=label, position=position)
     ok = True
@@ -127,6 +130,7 @@ def expand_paths(paths: str | PathLike[str] | Sequence[str | PathLike[str]]) -> 
 
 
 def looks_like_xml(path: Path) -> bool:
+    """XML by suffix (.xml/.csv), else by the first bytes (an unreadable file counts as XML)."""
     if path.suffix.lower() in (".xml", ".csv"):
         return path.suffix.lower() == ".xml"
     try:

@@ -34,13 +34,13 @@ __all__ = ["Collection", "Context", "as_text", "cell", "parse_date", "read_heade
 
 
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-
-
 _UK = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}", re.ASCII)
 
 
 @dataclass(slots=True)
 class Context:
+    """Problems and the cleaning log of one read: failures (strict) or logged repairs (repair)."""
+
     repair: bool
     failures: Failures = field(default_factory=Failures)
     log: list[dict[str, Any]] = field(default_factory=list)
@@ -76,6 +76,7 @@ class Context:
         self.failures.add(file=file, row=row, rule=rule, message=message)
 
     def absorb(self, err: DataValidationError) -> None:
+        """Take over the failures of an error raised by a lower-level reader (all fatal)."""
         for rec in err.failures.to_dict("records"):
             self.fatals += 1
             self.failures.add(
@@ -111,6 +112,8 @@ def cell(t: pd.DataFrame, i: Any, col: str) -> Any:
 
 @dataclass(slots=True)
 class Collection:
+    """One return as read: flattened-table records (strings), reference date and LA code."""
+
     label: str
     position: int
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

@@ -169,6 +169,7 @@ def _log_merged(
 
 
 def _out(t: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The public frame: ``columns`` plus ``collection_year`` and ``source``."""
     frame = t.rename(columns={"_la": LA_CODE, "_file": SOURCE_FILE}).reset_index(drop=True)
     frame[COLLECTION_YEAR] = pd.array(
         [r.year if isinstance(r, dt.date) else None for r in t["_ref"]], dtype="Int64"

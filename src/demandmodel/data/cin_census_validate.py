@@ -71,6 +71,7 @@ DTYPES: Final[dict[str, Any]] = {"date": "datetime64[us]", "bool": "boolean", "i
 
 
 def stack_table(colls: list[Collection], table: str) -> pd.DataFrame:
+    """``table`` of every collection in one frame (object columns, plus ``_coll, _la, _ref``)."""
     cols = [*TABLES[table], "_file", "_row"]
     parts = [
         pd.DataFrame.from_records(c.tables[table], columns=cols)
@@ -214,4 +215,5 @@ def _act(t: pd.DataFrame, i: Any, action: str) -> str:
 
 
 def live_rows(t: pd.DataFrame) -> pd.DataFrame:
+    """The rows not marked ``_drop``, without that column."""
     return t[~t["_drop"]].drop(columns="_drop")

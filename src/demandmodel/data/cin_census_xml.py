@@ -39,6 +39,7 @@ __all__ = ["children_named", "read_fields", "read_xml"]
 
 
 def children_named(el: Any, tag: str) -> list[Any]:
+    """The child elements of ``el`` with local name ``tag`` (namespaces ignored)."""
     return [c for c in el if isinstance(c.tag, str) and local_name(c.tag) == tag]
 
 
@@ -74,6 +75,7 @@ def read_fields(
 
 
 def read_xml(path: Path, position: int, ctx: Context) -> Collection | None:
+    """One CIN census XML file as a collection, or None after a fatal problem (logged in ``ctx``)."""
     label = str(path)
     try:
         root = parse_xml(path, file_label=label)
@@ -123,6 +125,7 @@ def read_xml(path: Path, position: int, ctx: Context) -> Collection | None:
 
 
 def _read_child(el: Any, path: str, *, coll: Collection, ctx: Context) -> None:
+    """Add the records of one ``<Child>`` (at XPath-like ``path``) to ``coll``."""
     kw: dict[str, Any] = {"coll": coll, "ctx": ctx}
     ident_els = children_named(el, "ChildIdentifiers")
     ids: dict[str, str | None] = dict.fromkeys(TABLES["ChildIdentifiers"])
