@@ -32,7 +32,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from demandmodel.batch import (
     fallback_chain,
     plain_panel,
     series_by_la,
+    series_payload,
 )
 from demandmodel.errors import DemandModelError
 from demandmodel.models.base import ModelSpec
@@ -74,6 +76,98 @@ BACKTEST_COLUMNS: tuple[str, ...] = (
 """Columns of the per-forecast rows :func:`backtest` returns."""
 
 
+def _la_block(
+    la: str,
+    payload: dict[str, Any],
+    actual_series: pd.Series,
+    gen: np.random.Generator,
+) -> dict[str, Any] | None:
+    """The backtest rows of one LA at one origin, as columns (``None`` when nothing to score)."""
+    from demandmodel.batch import fit_payload
+
+    origin, horizon = int(payload["origin"]), int(payload["horizon"])
+    periods = np.arange(origin + 1, origin + horizon + 1)
+    actual = actual_series.reindex(periods).to_numpy(dtype=float)
+    ok = np.isfinite(actual)
+    if not ok.any():
+        return None
+    fitted, used, _ = fit_payload(la, payload)
+    if fitted is None:
+        return None
+    try:
+        paths = fitted.sample(horizon, n_samples=int(payload["n_samples"]), rng=gen)
+    except DemandModelError:
+        return None
+    hist = fitted.history.to_numpy(dtype=float)
+    qs = np.quantile(paths, QLEVELS, axis=0)
+    block: dict[str, Any] = {
+        C.LA_CODE: la,
+        "used": used,
+        "horizon": np.arange(1, horizon + 1)[ok],
+        C.PERIOD: periods[ok],
+        "actual": actual[ok],
+        C.MEAN: paths.mean(axis=0)[ok],
+        "scale": metrics.naive_scale(hist),
+        "scale2": metrics.naive_scale2(hist),
+        "crps": metrics.crps_samples(actual[ok], paths.T[ok]),
+    }
+    for qn, qv in zip(QNAMES, qs, strict=True):
+        block[qn] = qv[ok]
+    return block
+
+
+def _backtest_task(
+    key: Any, payload: dict[str, Any], rng: np.random.Generator
+) -> dict[str, Any] | None:
+    """One (LA, measure, origin) forecast reduced to its scored rows (a worker's whole job)."""
+    return _la_block(str(key[0]), payload, payload["actual"], rng)
+
+
+def _origin_payloads(
+    chain: list[Any],
+    panel: pd.DataFrame,
+    *,
+    measure: str,
+    origin: int,
+    horizon: int,
+    n_samples: int,
+    la_codes: Sequence[str] | None,
+    full: dict[str, pd.Series | None],
+    eager: bool,
+) -> dict[str, dict[str, Any]]:
+    """Per-LA payloads at one origin: contexts prepared once here, actuals attached."""
+    cut = plain_panel(panel.loc[pd.to_numeric(panel[C.PERIOD]) <= origin])
+    fitter = SeriesFitter(chain, cut, measure=measure, origin=origin)
+    contexts = fitter.all_contexts() if eager else {}
+    codes = list(full) if la_codes is None else [str(c) for c in la_codes]
+    present = {la: full[la] for la in codes if full.get(la) is not None}
+    payloads = series_payload(
+        chain,
+        cut,
+        measure=measure,
+        origin=origin,
+        la_codes=list(present),
+        series=present,
+        contexts=contexts,
+    )
+    for la, pl in payloads.items():
+        pl.update(horizon=horizon, n_samples=n_samples, actual=present[la])
+        if not eager:  # in-process: one fitter, contexts prepared on first use as before
+            pl["fitter"] = fitter
+    return payloads
+
+
+def _blocks_frame(
+    blocks: list[dict[str, Any]], *, measure: str, name: str, origin: Any
+) -> pd.DataFrame:
+    out = pd.concat([pd.DataFrame(b) for b in blocks], ignore_index=True)
+    out[C.MEASURE] = measure
+    out[C.MODEL] = name
+    if origin is not None:
+        out["origin"] = origin
+    return out
+
+
 def forecast_rows(
     spec: Any,
     panel: pd.DataFrame,
@@ -95,51 +189,28 @@ def forecast_rows(
     ``period <= origin``.
     """
     chain = fallback_chain(spec, fallbacks)
-    name = label or getattr(chain[0], "name", str(spec))
-    cut = plain_panel(panel.loc[pd.to_numeric(panel[C.PERIOD]) <= origin])
+    name = str(label or getattr(chain[0], "name", str(spec)))
     full = series if series is not None else series_by_la(panel, measure)
-    codes = list(full) if la_codes is None else [str(c) for c in la_codes]
-    fitter = SeriesFitter(chain, cut, measure=measure, origin=origin)
-    periods = np.arange(origin + 1, origin + horizon + 1)
+    payloads = _origin_payloads(
+        chain,
+        panel,
+        measure=measure,
+        origin=origin,
+        horizon=horizon,
+        n_samples=n_samples,
+        la_codes=la_codes,
+        full=full,
+        eager=False,
+    )
     blocks: list[dict[str, Any]] = []
-    for la in codes:
-        y = full.get(la)
-        if y is None:
-            continue
-        actual = y.reindex(periods).to_numpy(dtype=float)
-        ok = np.isfinite(actual)
-        if not ok.any():
-            continue
-        fitted, used, _ = fitter.fit(la, y.loc[y.index <= origin])
-        if fitted is None:
-            continue
+    for la, pl in payloads.items():
         gen = np.random.default_rng(seed_for(rng, la, measure, origin))
-        try:
-            paths = fitted.sample(horizon, n_samples=n_samples, rng=gen)
-        except DemandModelError:
-            continue
-        hist = fitted.history.to_numpy(dtype=float)
-        qs = np.quantile(paths, QLEVELS, axis=0)
-        block: dict[str, Any] = {
-            C.LA_CODE: la,
-            "used": used,
-            "horizon": np.arange(1, horizon + 1)[ok],
-            C.PERIOD: periods[ok],
-            "actual": actual[ok],
-            C.MEAN: paths.mean(axis=0)[ok],
-            "scale": metrics.naive_scale(hist),
-            "scale2": metrics.naive_scale2(hist),
-            "crps": metrics.crps_samples(actual[ok], paths.T[ok]),
-        }
-        for qn, qv in zip(QNAMES, qs, strict=True):
-            block[qn] = qv[ok]
-        blocks.append(block)
+        block = _la_block(la, pl, pl["actual"], gen)
+        if block is not None:
+            blocks.append(block)
     if not blocks:
         return pd.DataFrame(columns=list(BACKTEST_COLUMNS))
-    out = pd.concat([pd.DataFrame(b) for b in blocks], ignore_index=True)
-    out[C.MEASURE] = measure
-    out[C.MODEL] = name
-    out["origin"] = origin
+    out = _blocks_frame(blocks, measure=measure, name=name, origin=origin)
     return out[list(BACKTEST_COLUMNS)]
 
 
@@ -154,6 +225,9 @@ def backtest(
     n_samples: int = 500,
     rng: int | np.random.SeedSequence | None = 0,
     fallbacks: Sequence[str] = DEFAULT_FALLBACKS,
+    n_jobs: int = 1,
+    executor: Executor | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest: refit at every origin, forecast, compare with what happened.
 
@@ -171,35 +245,100 @@ def backtest(
         Paths per forecast and the root seed (keyed by LA, measure and origin).
     fallbacks
         Models used when the model cannot fit a series.
+    n_jobs, executor
+        Run the (LA, measure, origin) tasks of each model on ``n_jobs`` processes or on any
+        ``concurrent.futures.Executor`` (a Dask client's ``get_executor()``); contexts are
+        prepared once per (measure, origin) here and shipped; each task returns only its scored
+        rows. The rows are bit-identical for any ``n_jobs``/executor.
+    progress
+        Progress bar when running in parallel (default: only when standard error is a terminal).
 
     Returns
     -------
     pandas.DataFrame
         One row per forecast with an actual (columns :data:`BACKTEST_COLUMNS`).
     """
+    from demandmodel.parallel import map_tasks
+
     panel = plain_panel(panel)
     models = [model] if isinstance(model, str) or not isinstance(model, Sequence) else model
-    frames: list[pd.DataFrame] = []
+    measures = list(measures)
+    origins = [int(o) for o in origins]
+    fulls: dict[str, dict[str, pd.Series | None]] = {}
     for measure in measures:
-        full = series_by_la(panel, measure)
-        if not full:
+        fulls[measure] = series_by_la(panel, measure)
+        if not fulls[measure]:
             raise DemandModelError(f"The panel has no rows for measure {measure!r}.")
-        for m in models:
-            for origin in origins:
-                frames.append(
-                    forecast_rows(
+    serial = executor is None and n_jobs == 1
+    parts: dict[tuple[str, int, int], pd.DataFrame] = {}
+    for j, m in enumerate(models):
+        if serial:
+            for measure in measures:
+                for origin in origins:
+                    parts[(measure, j, origin)] = forecast_rows(
                         m,
                         panel,
                         measure=measure,
-                        origin=int(origin),
+                        origin=origin,
                         horizon=horizon,
                         la_codes=la_codes,
                         n_samples=n_samples,
                         rng=rng,
                         fallbacks=fallbacks,
-                        series=full,
+                        series=fulls[measure],
                     )
+            continue
+        chain = fallback_chain(m, fallbacks)
+        name = str(getattr(chain[0], "name", str(m)))
+        tasks: dict[Hashable, dict[str, Any]] = {}
+        for measure in measures:
+            for origin in origins:
+                payloads = _origin_payloads(
+                    chain,
+                    panel,
+                    measure=measure,
+                    origin=origin,
+                    horizon=horizon,
+                    n_samples=n_samples,
+                    la_codes=la_codes,
+                    full=fulls[measure],
+                    eager=True,
                 )
+                for la, pl in payloads.items():
+                    tasks[(la, measure, origin)] = pl
+        done = map_tasks(
+            _backtest_task,
+            tasks,
+            n_jobs=n_jobs,
+            executor=executor,
+            rng=0 if rng is None else rng,
+            progress=progress,
+            description=f"backtest {name}",
+        )
+        if len(done.failures):
+            first = done.failures.iloc[0]
+            raise DemandModelError(
+                f"{len(done.failures)} backtest task(s) failed unexpectedly, e.g. {first['task']}: "
+                f"{first['error']}: {first['message']}"
+            )
+        for measure in measures:
+            for origin in origins:
+                blocks = [
+                    b
+                    for key, b in done.results.items()
+                    if b is not None and key[1:] == (measure, origin)  # type: ignore[index]
+                ]
+                if blocks:
+                    frame = _blocks_frame(blocks, measure=measure, name=name, origin=origin)
+                    parts[(measure, j, origin)] = frame[list(BACKTEST_COLUMNS)]
+    # the order of the serial loops: measure, then model, then origin
+    frames = [
+        parts[(measure, j, origin)]
+        for measure in measures
+        for j in range(len(models))
+        for origin in origins
+        if (measure, j, origin) in parts
+    ]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=list(BACKTEST_COLUMNS))

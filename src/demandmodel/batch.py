@@ -27,7 +27,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,6 @@ import numpy as np
 import pandas as pd
 
 from demandmodel import columns as C
-from demandmodel._random import seed_for
 from demandmodel.errors import DemandModelError
 from demandmodel.forecast import Forecast
 from demandmodel.models.base import (
@@ -110,13 +110,29 @@ def _check_panel(panel: pd.DataFrame) -> None:
         )
 
 
-@dataclass(slots=True)
-class _Task:
-    """What the fitter needs for one series: the panel rows and, when cheap, its series."""
+@dataclass(frozen=True, slots=True)
+class _FailedContext:
+    """A ``prepare`` that raised: kept so every series reports it (and pickles to workers)."""
 
-    la_code: str
-    measure: str
-    series: pd.Series | None
+    error: DemandModelError
+
+
+def _fill_auto_fallback(
+    spec: Any, ctx: Any, panel: pd.DataFrame, measure: str, origin: int
+) -> None:
+    from demandmodel.models.ensemble import AutoContext, AutoSpec
+
+    if not (isinstance(spec, AutoSpec) and isinstance(ctx, AutoContext)):
+        return
+    if spec.model_for(measure) == spec.default or "spec" in ctx.fallback:
+        return
+    fb = spec.spec_for_default()
+    try:
+        fb_ctx = fb.prepare(panel, measure=measure, origin=origin)
+    except DemandModelError:
+        return  # auto's fit prepares (and reports) it itself
+    ctx.fallback["spec"] = fb
+    ctx.fallback["context"] = fb_ctx
 
 
 class SeriesFitter:
@@ -126,20 +142,52 @@ class SeriesFitter:
     ``panel`` must already be cut at the origin (rows with ``period <= origin``).
     """
 
-    def __init__(self, chain: Sequence[Any], panel: pd.DataFrame, *, measure: str, origin: int):
+    def __init__(
+        self,
+        chain: Sequence[Any],
+        panel: pd.DataFrame,
+        *,
+        measure: str,
+        origin: int,
+        contexts: dict[int, Any] | None = None,
+    ):
         self.chain = list(chain)
         self.panel = panel
         self.measure = measure
         self.origin = origin
-        self._contexts: dict[int, Any] = {}
+        self._contexts: dict[int, Any] = dict(contexts or {})
 
     def context(self, i: int) -> Any:
-        """The (cached) ``prepare`` result of the i-th model of the chain."""
+        """The (cached) ``prepare`` result of the i-th model of the chain.
+
+        A ``prepare`` that failed is stored as its error and raised again on every use, so a
+        context computed in the parent and shipped to a worker fails there exactly as here.
+        """
         if i not in self._contexts:
-            self._contexts[i] = self.chain[i].prepare(
-                self.panel, measure=self.measure, origin=self.origin
-            )
-        return self._contexts[i]
+            try:
+                self._contexts[i] = self.chain[i].prepare(
+                    self.panel, measure=self.measure, origin=self.origin
+                )
+            except DemandModelError as err:
+                self._contexts[i] = _FailedContext(err)
+        ctx = self._contexts[i]
+        if isinstance(ctx, _FailedContext):
+            raise ctx.error
+        return ctx
+
+    def all_contexts(self) -> dict[int, Any]:
+        """Every model's context, computed once here (in the parent) to ship to workers.
+
+        ``auto``'s own fallback (the default model, for series its chosen model cannot fit) is
+        prepared too, so that no worker prepares it again for every task.
+        """
+        for i in range(len(self.chain)):
+            try:
+                ctx = self.context(i)
+            except DemandModelError:
+                continue
+            _fill_auto_fallback(self.chain[i], ctx, self.panel, self.measure, self.origin)
+        return dict(self._contexts)
 
     def fit(
         self, la_code: str, series: pd.Series | None
@@ -203,6 +251,95 @@ def series_by_la(panel: pd.DataFrame, measure: str) -> dict[str, pd.Series | Non
     return out
 
 
+def series_payload(
+    chain: Sequence[Any],
+    cut: pd.DataFrame,
+    *,
+    measure: str,
+    origin: int,
+    la_codes: Sequence[str] | None,
+    series: dict[str, pd.Series | None],
+    contexts: dict[int, Any],
+) -> dict[str, dict[str, Any]]:
+    """What a worker needs to fit each LA of one (measure, origin): one small payload per LA.
+
+    The chain's contexts are computed once in the parent and shared by every payload. A series
+    model gets only its series; any other model gets the LA's own rows of ``cut`` (every
+    measure, ``attrs`` kept), not the whole panel, so payloads stay small.
+    """
+    series_only = all(is_series_model(spec) for spec in chain)
+    codes = list(series) if la_codes is None else [str(c) for c in la_codes]
+    rows: dict[str, pd.DataFrame] = {}
+    if not series_only or any(series.get(la) is None for la in codes):
+        keys = cut[C.LA_CODE].astype(str)
+        for la, grp in cut.groupby(keys, sort=False):
+            rows[str(la)] = grp
+    empty = cut.iloc[:0]
+    out: dict[str, dict[str, Any]] = {}
+    for la in codes:
+        y = series.get(la)
+        out[la] = {
+            "chain": chain,
+            "contexts": contexts,
+            "measure": measure,
+            "origin": origin,
+            "series": None if y is None else y.loc[y.index <= origin],
+            "panel": None if series_only and y is not None else rows.get(la, empty),
+        }
+    return out
+
+
+def fit_payload(
+    la: str, payload: dict[str, Any]
+) -> tuple[FittedModel | None, str, list[dict[str, Any]]]:
+    """Fit one LA from its :func:`series_payload` (in a worker or here).
+
+    A payload built in-process may carry the ``fitter`` of its (measure, origin) instead, whose
+    contexts are then prepared on first use (nothing is prepared that no series needs).
+    """
+    if "fitter" in payload:
+        return payload["fitter"].fit(la, payload["series"])  # type: ignore[no-any-return]
+    panel = payload["panel"]
+    fitter = SeriesFitter(
+        payload["chain"],
+        panel
+        if panel is not None
+        else pd.DataFrame(columns=[C.LA_CODE, C.MEASURE, C.PERIOD, C.VALUE]),
+        measure=payload["measure"],
+        origin=payload["origin"],
+        contexts=payload["contexts"],
+    )
+    return fitter.fit(la, payload["series"])
+
+
+def _forecast_task(key: Any, payload: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """One (LA, measure) forecast, reduced to its samples, history and failure rows."""
+    la, measure = key
+    fitted, used, fails = fit_payload(la, payload)
+    out: dict[str, Any] = {"samples": None, "used": used, "failures": fails, "history": None}
+    if fitted is None:
+        return out
+    try:
+        out["samples"] = fitted.sample(
+            payload["horizon"], n_samples=payload["n_samples"], rng=rng
+        ).astype(float)
+    except DemandModelError as err:
+        fails.append(
+            {
+                C.LA_CODE: la,
+                C.MEASURE: measure,
+                C.MODEL: used,
+                "error": type(err).__name__,
+                "message": str(err),
+                "used_instead": "",
+            }
+        )
+        return out
+    h = fitted.history
+    out["history"] = (np.asarray(h.index, dtype=int), h.to_numpy(dtype=float))
+    return out
+
+
 def forecast_panel(
     panel: pd.DataFrame,
     *,
@@ -214,6 +351,9 @@ def forecast_panel(
     n_samples: int = 1000,
     rng: int | np.random.SeedSequence | None = None,
     fallbacks: Sequence[str] = DEFAULT_FALLBACKS,
+    n_jobs: int = 1,
+    executor: Executor | None = None,
+    progress: bool | None = None,
 ) -> tuple[Forecast, pd.DataFrame]:
     """Forecast every (LA, measure) series of ``panel`` from ``origin``, with fallbacks.
 
@@ -237,6 +377,13 @@ def forecast_panel(
         Root seed; series ``(la, measure)`` uses ``seed_for(rng, la, measure)``.
     fallbacks
         Models tried in turn when the requested one fails.
+    n_jobs, executor
+        Run the (LA, measure) tasks on ``n_jobs`` processes or on any
+        ``concurrent.futures.Executor`` (e.g. a Dask client's ``get_executor()``), through
+        :func:`demandmodel.parallel.map_tasks`. Each measure's pool context is computed once
+        here and shipped with the tasks; results are bit-identical for any ``n_jobs``/executor.
+    progress
+        Progress bar (default: only when standard error is a terminal).
 
     Returns
     -------
@@ -247,6 +394,8 @@ def forecast_panel(
         :data:`FAILURE_REPORT_COLUMNS`). A series for which every model failed is only in the
         report (``used_instead`` empty).
     """
+    from demandmodel.parallel import map_tasks
+
     _check_panel(panel)
     panel = plain_panel(panel)
     if horizon < 1:
@@ -259,47 +408,59 @@ def forecast_panel(
     chain = fallback_chain(model, fallbacks)
     cut = panel.loc[pd.to_numeric(panel[C.PERIOD]) <= origin]
     wanted = None if la_codes is None else [str(c) for c in la_codes]
+    tasks: dict[Hashable, dict[str, Any]] = {}
+    for measure in measures:
+        by_la = series_by_la(cut, measure)
+        contexts = SeriesFitter(chain, cut, measure=measure, origin=origin).all_contexts()
+        payloads = series_payload(
+            chain,
+            cut,
+            measure=measure,
+            origin=origin,
+            la_codes=wanted,
+            series=by_la,
+            contexts=contexts,
+        )
+        for la, pl in payloads.items():
+            tasks[(la, measure)] = {**pl, "horizon": horizon, "n_samples": n_samples}
+    done = map_tasks(
+        _forecast_task,
+        tasks,
+        n_jobs=n_jobs,
+        executor=executor,
+        rng=0 if rng is None else rng,
+        progress=progress,
+        description="forecast",
+    )
     paths: list[np.ndarray] = []
     labels: list[tuple[str, str, str]] = []
     history: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
-    for measure in measures:
-        by_la = series_by_la(cut, measure)
-        codes = list(by_la) if wanted is None else wanted
-        fitter = SeriesFitter(chain, cut, measure=measure, origin=origin)
-        for la in codes:
-            fitted, used, fails = fitter.fit(la, by_la.get(la))
-            failures.extend(fails)
-            if fitted is None:
-                continue
-            seed = seed_for(rng, la, measure)
-            try:
-                p = fitted.sample(horizon, n_samples=n_samples, rng=np.random.default_rng(seed))
-            except DemandModelError as err:
-                failures.append(
-                    {
-                        C.LA_CODE: la,
-                        C.MEASURE: measure,
-                        C.MODEL: used,
-                        "error": type(err).__name__,
-                        "message": str(err),
-                        "used_instead": "",
-                    }
-                )
-                continue
-            paths.append(p)
-            labels.append((la, measure, used))
-            h = fitted.history
-            history.append(
-                pd.DataFrame(
-                    {
-                        C.LA_CODE: la,
-                        C.MEASURE: measure,
-                        C.PERIOD: np.asarray(h.index, dtype=int),
-                        C.VALUE: h.to_numpy(dtype=float),
-                    }
-                )
+    for key in tasks:
+        la, measure = key  # type: ignore[misc]
+        if key not in done.results:  # a bug in a model, not a DemandModelError: report it
+            row = done.failures.loc[done.failures["task"] == key].iloc[0]
+            failures.append(
+                {
+                    C.LA_CODE: la,
+                    C.MEASURE: measure,
+                    C.MODEL: getattr(chain[0], "name", str(model)),
+                    "error": str(row["error"]),
+                    "message": str(row["message"]),
+                    "used_instead": "",
+                }
             )
+            continue
+        res = done.results[key]
+        failures.extend(res["failures"])
+        if res["samples"] is None:
+            continue
+        paths.append(res["samples"])
+        labels.append((la, measure, res["used"]))
+        periods, values = res["history"]
+        history.append(
+            pd.DataFrame({C.LA_CODE: la, C.MEASURE: measure, C.PERIOD: periods, C.VALUE: values})
+        )
     report = pd.DataFrame(failures, columns=list(FAILURE_REPORT_COLUMNS))
     if not paths:
         raise DemandModelError(
