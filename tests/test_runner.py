@@ -146,3 +146,13 @@ def test_published_example_runs(shared_data: Path, tmp_path: Path, repo_root: Pa
     caseload = result.tables["caseload"].set_index(["scenario", "period"])["caseload_q50"]
     last = caseload.index.get_level_values("period").max()
     assert caseload[("workforce: fewer vacancies", last)] < caseload[("baseline", last)]
+
+
+def test_result_keeps_what_the_charts_were_drawn_from(sib_run: tuple[object, Path]) -> None:
+    result, _ = sib_run
+    assert set(result.caseload) >= {"baseline"}  # type: ignore[attr-defined]
+    assert set(result.sibs) == {"edge-of-care SIB", "combined"}  # type: ignore[attr-defined]
+    fc = result.caseload["baseline"]  # type: ignore[attr-defined]
+    table = result.tables["caseload"]  # type: ignore[attr-defined]
+    median = np.median(fc.samples[:, -1, 0])
+    assert median == pytest.approx(table[table["scenario"] == "baseline"]["caseload_q50"].iloc[-1])

@@ -3,7 +3,6 @@ report and a plain-text summary. File names say SYNTHETIC when the run used the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +76,8 @@ def key_figures(result: RunResult) -> dict[str, str]:
     return out
 
 
-def _sib_frame(res: SIBResult) -> pd.DataFrame:
-    """SIB rows in the layout of :func:`demandmodel.plotting.sib_summary`."""
+def sib_frame(res: SIBResult) -> pd.DataFrame:
+    """A SIB's yearly and whole-life figures in the layout of :func:`demandmodel.plotting.sib_summary`."""
     rename = {"council_net_saving": "net_saving"}
     years = res.by_year().replace({"measure": rename})
     totals = res.totals().replace({"measure": rename})
@@ -92,13 +91,7 @@ def _sib_frame(res: SIBResult) -> pd.DataFrame:
     )
 
 
-def write_outputs(
-    result: RunResult,
-    out: Path,
-    *,
-    caseload: Mapping[str, Forecast],
-    sibs: Mapping[str, list[SIBResult]],
-) -> list[Path]:
+def write_outputs(result: RunResult, out: Path) -> list[Path]:
     """Write every table and chart of ``result`` under ``out``; return the paths written."""
     import matplotlib
 
@@ -121,6 +114,7 @@ def write_outputs(
 
     cmp = result.comparison
     base = cmp.forecasts[cmp.baseline]
+    caseload, sibs = result.caseload, result.sibs
     figures: dict[str, Any] = {}
     figures["Children looked after: baseline projection"] = plotting.fan_chart(
         total_series(base), synthetic=synthetic, ylabel="Children looked after"
@@ -170,7 +164,7 @@ def write_outputs(
     for name, items in sibs.items():
         for k, res in enumerate(items):
             figures[f"SIB: {name}" + (f" ({k + 1})" if len(items) > 1 else "")] = (
-                plotting.sib_summary(_sib_frame(res), synthetic=synthetic)
+                plotting.sib_summary(sib_frame(res), synthetic=synthetic)
             )
     if cmp.baseline in caseload:
         threshold = float(cfg.workforce.get("threshold", 18.0))

@@ -38,11 +38,30 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
-    """Everything a run produced: the comparison, its tables and the files written."""
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    config
+        The run file as parsed.
+    comparison
+        Forecasts of every scenario (common random numbers).
+    tables
+        The tidy tables (``projection``, ``costs``, ``sufficiency``, ``sib_by_year``,
+        ``sib_totals``, ``caseload``; those that apply).
+    caseload
+        Scenario -> caseload-per-FTE Forecast (for ``plotting.caseload_chart``).
+    sibs
+        Scenario -> the SIB results of its SIB interventions (``SIBResult``).
+    files
+        Every file written, when an output folder was given.
+    """
 
     config: RunConfig
     comparison: Comparison
     tables: dict[str, pd.DataFrame]
+    caseload: dict[str, Forecast] = field(default_factory=dict)
+    sibs: dict[str, list[Any]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
 
@@ -224,12 +243,17 @@ def run_config(cfg: RunConfig, *, out: Path | str | None = None) -> RunResult:
     caseload, caseload_fc = _caseload(cfg, panel, scenarios, seed)
     if not caseload.empty:
         tables["caseload"] = caseload
-    result = RunResult(config=cfg, comparison=comparison, tables=tables)
+    result = RunResult(
+        config=cfg,
+        comparison=comparison,
+        tables=tables,
+        caseload=caseload_fc,
+        sibs={k: v for k, v in sibs.items() if v},
+    )
     if out is not None:
         from demandmodel.run_outputs import write_outputs
 
-        files = write_outputs(result, Path(out), caseload=caseload_fc, sibs=sibs)
-        result = dataclasses.replace(result, files=files)
+        result = dataclasses.replace(result, files=write_outputs(result, Path(out)))
     return result
 
 

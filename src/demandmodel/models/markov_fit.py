@@ -295,4 +295,7 @@ def _end(start: Any, years: float | None, end: Any) -> pd.Timestamp:
     if end is not None:
         return pd.Timestamp(end)
     assert years is not None
+    whole = int(years)
+    if whole == years:  # calendar years: 31 March 2023 + 5 years is 31 March 2028
+        return pd.Timestamp(start) + pd.DateOffset(years=whole)
     return pd.Timestamp(start) + pd.DateOffset(days=round(float(years) * 365.25))
