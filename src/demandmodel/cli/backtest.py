@@ -13,7 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from demandmodel.cli.forecast import DEFAULT_MEASURES, check_measures, load_panel
+from demandmodel.cli.forecast import (
+    DEFAULT_MEASURES,
+    BadOption,
+    add_parallel_options,
+    check_measures,
+    executor_for,
+    load_panel,
+    select_las,
+    write_table,
+)
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -52,6 +61,7 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, required=True, help="output CSV of per-forecast rows")
     p.add_argument("--n-samples", type=int, default=500, help="simulated paths per forecast")
     p.add_argument("--seed", type=int, default=2022, help="random seed (default 2022)")
+    add_parallel_options(p)
     p.set_defaults(handler=run)
 
 
@@ -82,18 +92,25 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"demandmodel: error: --measure: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    rows = backtest(
-        panel,
-        model=models,
-        measures=measures,
-        origins=origins,
-        horizon=args.horizon,
-        la_codes=args.la,
-        n_samples=args.n_samples,
-        rng=args.seed,
-    )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    rows.to_csv(args.out, index=False)
+    try:
+        la_codes = select_las(panel, args)
+        with executor_for(args) as executor:
+            rows = backtest(
+                panel,
+                model=models,
+                measures=measures,
+                origins=origins,
+                horizon=args.horizon,
+                la_codes=la_codes,
+                n_samples=args.n_samples,
+                rng=args.seed,
+                n_jobs=args.jobs,
+                executor=executor,
+            )
+    except BadOption as err:
+        print(f"demandmodel: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    write_table(rows, args.out)
     print(f"demandmodel backtest: {len(rows)} forecasts written to {args.out}")
     if len(rows):
         table = evaluate(rows, by=["model", "measure", "horizon"])

@@ -17,6 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,88 @@ DEFAULT_MEASURES: tuple[str, ...] = ("cla_31mar", "cp_31mar", "cin_31mar")
 """Measures forecast when no ``--measure`` is given."""
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+DASK_HINT = "pip install 'demandmodel[dask]'"
+
+
+class BadOption(Exception):
+    """A command-line option that cannot be used (the CLI prints it and exits 2)."""
+
+
+def add_parallel_options(p: argparse.ArgumentParser, *, la: bool = True) -> None:
+    """``--jobs``, ``--dask-scheduler`` and (with ``la``) ``--region``: shared by forecast,
+    backtest and run."""
+    p.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="worker processes (default 1: serial)"
+    )
+    p.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run the tasks on a Dask cluster, e.g. tcp://host:8786 (needs "
+        f"{DASK_HINT}); results are identical to a serial run",
+    )
+    if la:
+        p.add_argument(
+            "--region",
+            action="append",
+            metavar="CODE",
+            help="every LA of a region (code 980-990 or name, e.g. 'North East'); repeatable",
+        )
+
+
+@contextmanager
+def executor_for(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """The Dask cluster's executor for ``--dask-scheduler``, else ``None`` (use ``--jobs``)."""
+    if getattr(args, "jobs", 1) < 1:
+        raise BadOption(f"--jobs must be at least 1, got {args.jobs}")
+    address = getattr(args, "dask_scheduler", None)
+    if not address:
+        yield None
+        return
+    try:
+        import distributed
+    except ImportError as err:
+        raise BadOption(
+            f"--dask-scheduler needs Dask's distributed package, which is not installed: {DASK_HINT}"
+        ) from err
+    try:
+        client = distributed.Client(address, timeout="20s")  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as err:
+        raise BadOption(
+            f"--dask-scheduler {address}: cannot connect ({err}); is `dask scheduler` running there?"
+        ) from err
+    with client:
+        yield client.get_executor()  # type: ignore[no-untyped-call]
+
+
+def select_las(panel: pd.DataFrame, args: argparse.Namespace) -> list[str] | None:
+    """The LAs of ``--la`` and ``--region`` (``None``: all); an unknown region is a BadOption."""
+    codes = [str(c) for c in (getattr(args, "la", None) or [])]
+    regions_wanted = getattr(args, "region", None) or []
+    if regions_wanted:
+        from demandmodel.data.geography import region_code
+
+        regions = dict(panel.attrs.get("regions") or {})
+        if not regions:
+            raise BadOption("--region: the data has no LA -> region table (read it with read_dfe)")
+        for name in regions_wanted:
+            code = region_code(str(name))
+            wanted = {"987", "988"} if code == "986" else {code}  # London = Inner + Outer
+            members = sorted(la for la, r in regions.items() if r in wanted)
+            if code is None or not members:
+                known = ", ".join(sorted(set(regions.values())))
+                raise BadOption(f"--region {name!r}: not a region of the data (codes: {known})")
+            codes.extend(c for c in members if c not in codes)
+    return codes or None
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV, or Parquet when ``path`` ends in ``.parquet``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
 
 
 def register(sub: Any) -> None:
@@ -55,10 +140,17 @@ def register(sub: Any) -> None:
     p.add_argument("--horizon", type=int, default=3, help="years ahead (default 3)")
     p.add_argument("--model", default="auto", help="model name (default auto)")
     p.add_argument("--la", action="extend", nargs="+", help="LA code(s) to forecast (default: all)")
-    p.add_argument("--out", type=Path, required=True, help="output CSV")
+    p.add_argument("--out", type=Path, required=True, help="output CSV (or .parquet)")
     p.add_argument("--n-samples", type=int, default=1000, help="simulated paths per series")
     p.add_argument("--seed", type=int, default=2022, help="random seed (default 2022)")
     p.add_argument("--failures", type=Path, help="also write the failure report to this CSV")
+    p.add_argument(
+        "--aggregate",
+        action="store_true",
+        help="add region and England totals, the sums of the LAs' samples (bottom-up; a "
+        "'level' column tells la / region / england from England and regions modelled directly)",
+    )
+    add_parallel_options(p)
     p.set_defaults(handler=run)
 
 
@@ -115,23 +207,43 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"demandmodel: error: --measure: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    fc, failures = forecast_panel(
-        panel,
-        measures=measures,
-        origin=args.origin,
-        horizon=args.horizon,
-        la_codes=args.la,
-        model=args.model,
-        n_samples=args.n_samples,
-        rng=args.seed,
-    )
-    frame = fc.to_frame()
+    try:
+        la_codes = select_las(panel, args)
+        with executor_for(args) as executor:
+            fc, failures = forecast_panel(
+                panel,
+                measures=measures,
+                origin=args.origin,
+                horizon=args.horizon,
+                la_codes=la_codes,
+                model=args.model,
+                n_samples=args.n_samples,
+                rng=args.seed,
+                n_jobs=args.jobs,
+                executor=executor,
+            )
+    except BadOption as err:
+        print(f"demandmodel: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     used = list(fc.metadata.get("models_used", []))
-    if len(used) == len(fc.series):
-        frame[C.MODEL] = [used[k] for k in range(len(used))] * len(fc.periods)
-    frame = frame[list(C.FORECAST_COLUMNS)]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.out, index=False)
+    models = [used[k] for k in range(len(used))] if len(used) == len(fc.series) else None
+    columns = list(C.FORECAST_COLUMNS)
+    if args.aggregate:
+        from demandmodel.aggregation import aggregate
+
+        try:
+            fc = aggregate(fc, regions=dict(panel.attrs.get("regions") or {}))
+        except DemandModelError as err:
+            print(f"demandmodel: error: --aggregate: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if models is not None:
+            models += ["sum of LAs"] * (len(fc.series) - len(models))
+        columns.insert(1, "level")
+    frame = fc.to_frame()
+    if models is not None:
+        frame[C.MODEL] = models * len(fc.periods)
+    frame = frame[columns]
+    write_table(frame, args.out)
     if args.failures:
         failures.to_csv(args.failures, index=False)
     n_fallback = int((failures["used_instead"] != "").sum()) if len(failures) else 0
