@@ -33,6 +33,8 @@ from demandmodel.errors import (
 from demandmodel.forecast import Forecast
 
 if TYPE_CHECKING:
+    from demandmodel.aggregation import aggregate as aggregate_forecast
+    from demandmodel.aggregation import published_gap
     from demandmodel.backtest import backtest as rolling_backtest
     from demandmodel.backtest import evaluate as evaluate_backtest
     from demandmodel.batch import forecast_panel
@@ -108,6 +110,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "dfe_revisions": ("demandmodel.data.dfe", "dfe_revisions"),
     "evaluate_backtest": ("demandmodel.backtest", "evaluate"),
     "forecast_panel": ("demandmodel.batch", "forecast_panel"),
+    "aggregate_forecast": ("demandmodel.aggregation", "aggregate"),
+    "published_gap": ("demandmodel.aggregation", "published_gap"),
     "get_model": ("demandmodel.models.base", "get_model"),
     "la_lookup": ("demandmodel.data.geography", "la_lookup"),
     "make_synthetic_la": ("demandmodel.data.synthetic", "make_synthetic_la"),
@@ -168,6 +172,7 @@ __all__ = [
     "Workforce",
     "WorkforcePlan",
     "__version__",
+    "aggregate_forecast",
     "assess_sufficiency",
     "available_models",
     "demo_data_path",
@@ -183,6 +188,7 @@ __all__ = [
     "measures",
     "panel_series",
     "project_caseload",
+    "published_gap",
     "rate_per_10k",
     "read_cin_census",
     "read_dfe",
