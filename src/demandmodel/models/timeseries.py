@@ -76,12 +76,7 @@ def _simulate(results: Any, horizon: int, n: int, gen: np.random.Generator) -> n
         pi = np.asarray(results.prediction_intervals(horizon, alpha=0.2), dtype=float)
         sd = np.maximum((pi[:, 1] - pi[:, 0]) / (2 * 1.2815515655446004), 1e-6)
         return np.asarray(mean[None, :] + sd[None, :] * gen.standard_normal((n, horizon)))
-    from statsmodels.tsa.exponential_smoothing.ets import ETSResults
-
-    if isinstance(results, ETSResults):
-        sim = results.simulate(horizon, anchor="end", repetitions=n, rng=gen)
-    else:
-        sim = results.simulate(horizon, anchor="end", repetitions=n, rng=gen)
+    sim = results.simulate(horizon, anchor="end", repetitions=n, rng=gen)
     arr = np.asarray(sim, dtype=float).reshape(horizon, n)
     return np.asarray(arr.T)
 
@@ -132,6 +127,31 @@ def _fit_best(
     return best[1], best[2]
 
 
+def _fit_chosen(
+    model: str,
+    y: pd.Series,
+    candidates: dict[str, Callable[[], Any]],
+    *,
+    criterion: str,
+    la_code: str,
+    measure: str,
+    origin: int,
+) -> FittedStatsmodels:
+    """Fit the candidates on ``y``'s log values, keep the best by ``criterion`` and wrap it."""
+    variant, res = _fit_best(
+        candidates, criterion=criterion, la_code=la_code, measure=measure, model=model
+    )
+    return FittedStatsmodels(
+        model_name=model,
+        la_code=la_code,
+        measure=measure,
+        origin=origin,
+        history=y,
+        results=res,
+        variant=variant,
+    )
+
+
 def _log_series(y: pd.Series) -> pd.Series:
     # A RangeIndex keeps statsmodels from warning about an unsupported integer index.
     return pd.Series(np.log1p(y.to_numpy(dtype=float).clip(0.0)))
@@ -162,17 +182,8 @@ class EtsSpec(SeriesModel):
             cands["ETS(A,Ad,N)"] = lambda: ETSModel(
                 z, error="add", trend="add", damped_trend=True
             ).fit(disp=False)
-        variant, res = _fit_best(
-            cands, criterion="aicc", la_code=la_code, measure=measure, model=self.name
-        )
-        return FittedStatsmodels(
-            model_name=self.name,
-            la_code=la_code,
-            measure=measure,
-            origin=origin,
-            history=y,
-            results=res,
-            variant=variant,
+        return _fit_chosen(
+            self.name, y, cands, criterion="aicc", la_code=la_code, measure=measure, origin=origin
         )
 
 
@@ -201,17 +212,8 @@ class ArimaSpec(SeriesModel):
             return lambda: SARIMAX(z, order=order).fit(disp=False, maxiter=50)
 
         cands = {f"ARIMA{o}": make(o) for o in orders}
-        variant, res = _fit_best(
-            cands, criterion="aicc", la_code=la_code, measure=measure, model=self.name
-        )
-        return FittedStatsmodels(
-            model_name=self.name,
-            la_code=la_code,
-            measure=measure,
-            origin=origin,
-            history=y,
-            results=res,
-            variant=variant,
+        return _fit_chosen(
+            self.name, y, cands, criterion="aicc", la_code=la_code, measure=measure, origin=origin
         )
 
 
@@ -230,17 +232,8 @@ class LocalSpec(SeriesModel):
             "local level": lambda: UnobservedComponents(z, level="llevel").fit(disp=False),
             "local linear trend": lambda: UnobservedComponents(z, level="lltrend").fit(disp=False),
         }
-        variant, res = _fit_best(
-            cands, criterion="aic", la_code=la_code, measure=measure, model=self.name
-        )
-        return FittedStatsmodels(
-            model_name=self.name,
-            la_code=la_code,
-            measure=measure,
-            origin=origin,
-            history=y,
-            results=res,
-            variant=variant,
+        return _fit_chosen(
+            self.name, y, cands, criterion="aic", la_code=la_code, measure=measure, origin=origin
         )
 
 
@@ -255,21 +248,14 @@ class ThetaSpec(SeriesModel):
         from statsmodels.tsa.forecasting.theta import ThetaModel
 
         z = _log_series(y)
-        variant, res = _fit_best(
+        return _fit_chosen(
+            self.name,
+            y,
             {"Theta": lambda: ThetaModel(z, period=1, deseasonalize=False).fit(use_mle=False)},
             criterion="sigma2",
             la_code=la_code,
             measure=measure,
-            model=self.name,
-        )
-        return FittedStatsmodels(
-            model_name=self.name,
-            la_code=la_code,
-            measure=measure,
             origin=origin,
-            history=y,
-            results=res,
-            variant=variant,
         )
 
 
