@@ -22,7 +22,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,20 +80,53 @@ def blank(s: pd.Series) -> pd.Series:
     return s.fillna("").astype("string").str.strip() == ""
 
 
-def _drop(frame: pd.DataFrame, mask: pd.Series, rec: Recorder, **kw: str) -> pd.DataFrame:
-    column = kw.pop("column")
-    if not mask.any():
-        return frame
-    for r in frame.loc[mask].to_dict("records"):
+def _problems(
+    rows: pd.DataFrame,
+    rec: Recorder,
+    *,
+    column: str,
+    rule: str,
+    action: str,
+    message: str | Callable[[str, Any], str],
+    fix: str,
+    after: str = "",
+    blank_value: bool = False,
+) -> None:
+    """One ``rec.problem`` per row of ``rows`` about its ``column`` cell.
+
+    ``message`` may be a function of the column name and the cell's value; ``blank_value`` reports the value as ``""``.
+    """
+    for r in rows.to_dict("records"):
+        value = "" if blank_value else r.get(column, "")
         rec.problem(
             file=str(r["_file"]),
             row=r["_row"],
             child=r.get("CHILD"),
             column=column,
-            value=r.get(column, "") if column else "",
-            action="dropped",
-            **kw,
+            value=value,
+            rule=rule,
+            action=action,
+            after=after,
+            message=message(column, value) if callable(message) else message,
+            fix=fix,
         )
+
+
+def _drop(
+    frame: pd.DataFrame,
+    mask: pd.Series,
+    rec: Recorder,
+    *,
+    column: str,
+    rule: str,
+    message: str,
+    fix: str,
+) -> pd.DataFrame:
+    if not mask.any():
+        return frame
+    _problems(
+        frame.loc[mask], rec, column=column, rule=rule, action="dropped", message=message, fix=fix
+    )
     return frame.loc[~mask]
 
 
@@ -180,65 +214,54 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.Data
         fix="correct the date",
     )
     bad_dec = ep["end"].isna() & ~blank(ep["DEC"])
-    for r in ep.loc[bad_dec].to_dict("records"):
-        rec.problem(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r["CHILD"],
-            column="DEC",
-            value=r["DEC"],
-            rule="date_invalid",
-            action="changed",
-            after="DEC=",
-            message="DEC is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
-            fix="correct the date or leave DEC blank for an open episode",
-        )
+    _problems(
+        ep.loc[bad_dec],
+        rec,
+        column="DEC",
+        rule="date_invalid",
+        action="changed",
+        after="DEC=",
+        message="DEC is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
+        fix="correct the date or leave DEC blank for an open episode",
+    )
     backwards = ep["end"].notna() & (ep["end"] < ep["start"])
-    for r in ep.loc[backwards].to_dict("records"):
-        rec.problem(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r["CHILD"],
-            column="DEC",
-            value=r["DEC"],
-            rule="dec_before_decom",
-            action="changed",
-            after="DEC unknown: next DECOM, else 31 March of the return's year",
-            message="DEC (episode end) is earlier than DECOM (episode start)",
-            fix="correct DEC or DECOM",
-        )
+    _problems(
+        ep.loc[backwards],
+        rec,
+        column="DEC",
+        rule="dec_before_decom",
+        action="changed",
+        after="DEC unknown: next DECOM, else 31 March of the return's year",
+        message="DEC (episode end) is earlier than DECOM (episode start)",
+        fix="correct DEC or DECOM",
+    )
     # The episode did end (it has a DEC) but we do not know when: resolved after stitching.
     ep["_end_unknown"] = backwards.to_numpy()
     ep.loc[backwards, "end"] = pd.NaT
     for col, valid, required in _CODES:
         values = ep[col].fillna("").astype("string").str.strip().str.upper()
         invalid = (values != "") & ~values.isin(sorted(valid))
-        for r in ep.loc[invalid].to_dict("records"):
-            rec.problem(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
-                column=col,
-                value=r[col],
-                rule="code_invalid",
-                action="changed",
-                after=f"{col}=",
-                message=f"{r[col]!r} is not a valid {col} code in any collection year",
-                fix=f"use one of {', '.join(sorted(valid))}",
-            )
+        _problems(
+            ep.loc[invalid],
+            rec,
+            column=col,
+            rule="code_invalid",
+            action="changed",
+            after=f"{col}=",
+            message=lambda c, v: f"{v!r} is not a valid {c} code in any collection year",
+            fix=f"use one of {', '.join(sorted(valid))}",
+        )
         if required:
-            for r in ep.loc[values == ""].to_dict("records"):
-                rec.problem(
-                    file=str(r["_file"]),
-                    row=r["_row"],
-                    child=r["CHILD"],
-                    column=col,
-                    value="",
-                    rule="code_missing",
-                    action="kept blank",
-                    message=f"{col} is blank",
-                    fix=f"fill in {col}",
-                )
+            _problems(
+                ep.loc[values == ""],
+                rec,
+                column=col,
+                rule="code_missing",
+                action="kept blank",
+                message=f"{col} is blank",
+                fix=f"fill in {col}",
+                blank_value=True,
+            )
         ep[col] = values.mask(invalid | (values == "")).astype("string")
     ep["_year"] = _assign_years(ep, rec)
     return ep.reset_index(drop=True)
@@ -267,36 +290,30 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -
     pp["_uasc"] = pp["_uasc"] | ~blank(pp["DUC"])
     sex = pp["SEX"].fillna("").map(normalise_sex)
     bad_sex = sex.isna() & ~blank(pp["SEX"])
-    for r in pp.loc[bad_sex].to_dict("records"):
-        rec.problem(
-            file=str(r["_file"]),
-            row=r["_row"],
-            child=r["CHILD"],
-            column="SEX",
-            value=r["SEX"],
-            rule="sex_invalid",
-            action="changed",
-            after="SEX=",
-            message=f"SEX {r['SEX']!r} is not 1, 2 (to 2023/24) or M, F, U (from 2024/25)",
-            fix="use 1/2 or M/F/U",
-        )
+    _problems(
+        pp.loc[bad_sex],
+        rec,
+        column="SEX",
+        rule="sex_invalid",
+        action="changed",
+        after="SEX=",
+        message=lambda _, v: f"SEX {v!r} is not 1, 2 (to 2023/24) or M, F, U (from 2024/25)",
+        fix="use 1/2 or M/F/U",
+    )
     pp["SEX"] = sex.astype("string")
     for col in ("DOB", "DUC"):
         parsed = parse_dates(pp[col])
         bad = parsed.isna() & ~blank(pp[col])
-        for r in pp.loc[bad].to_dict("records"):
-            rec.problem(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
-                column=col,
-                value=r[col],
-                rule="date_invalid",
-                action="changed",
-                after=f"{col}=",
-                message=f"{col} is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
-                fix="correct the date",
-            )
+        _problems(
+            pp.loc[bad],
+            rec,
+            column=col,
+            rule="date_invalid",
+            action="changed",
+            after=f"{col}=",
+            message=f"{col} is not a real date (use DD/MM/YYYY or YYYY-MM-DD)",
+            fix="correct the date",
+        )
         pp[col] = parsed
     year = pd.to_numeric(pp["YEAR"], errors="coerce") if "YEAR" in pp.columns else None
     hint = pd.to_numeric(pp["_hint"], errors="coerce")
