@@ -191,3 +191,19 @@ def test_gallery_is_committed_small_and_300_dpi(repo_root: Path) -> None:
         ppm_x, _ppm_y, unit = struct.unpack(">IIB", data[at + 4 : at + 13])
         assert unit == 1 and round(ppm_x * 0.0254) == 300, name
     assert total < 5_000_000
+
+
+def test_label_above_and_bridge_step_draw_on_the_given_axes() -> None:
+    from demandmodel.plotting import _style as S
+
+    ax = Figure().subplots()
+    S.label_above(ax, "£1.2m", 2, 5.0, fontsize=9, color=S.INK)
+    S.bridge_step(ax, 3, 7.5)
+    (note,) = ax.texts
+    assert note.get_text() == "£1.2m"
+    assert note.xy == (2, 5.0)
+    assert note.get_fontsize() == 9 and note.get_color() == S.INK
+    assert (note.get_ha(), note.get_va()) == ("center", "bottom")
+    (line,) = ax.lines
+    assert list(line.get_xdata()) == [3 - 1.325, 3 + 0.325]
+    assert list(line.get_ydata()) == [7.5, 7.5] and line.get_linestyle() == ":"

@@ -370,6 +370,28 @@ def add_source_note(fig: Figure, text: str) -> None:
     fig.supxlabel(textwrap.fill(text, width), x=0.01, ha="left", fontsize=9, color=MUTED)
 
 
+def label_above(ax: Axes, text: str, x: Any, y: Any, *, fontsize: int, **kwargs: Any) -> None:
+    """Write ``text`` centred just above the point ``(x, y)`` (3 points up), e.g. over a bar.
+
+    Extra keyword arguments (``color``, ``fontweight`` ...) go to :meth:`~matplotlib.axes.Axes.annotate`.
+    """
+    ax.annotate(
+        text,
+        xy=(x, y),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        **kwargs,
+    )
+
+
+def bridge_step(ax: Axes, i: float, level: float) -> None:
+    """The dotted line joining bar ``i - 1`` of a waterfall to bar ``i`` at ``level``."""
+    ax.plot([i - 1.325, i + 0.325], [level, level], color=MUTED, lw=0.8, ls=":")
+
+
 def legend_below(
     ax: Axes, *, ncol: int | None = None, handles: Sequence[Any] | None = None
 ) -> None:

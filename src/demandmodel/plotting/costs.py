@@ -86,16 +86,7 @@ def costs_by_placement(
             )
             bottom = bottom + wide[col].to_numpy()
         for xi, t in zip(x, total.to_numpy(), strict=True):
-            ax.annotate(
-                _money(t, scale, suffix, dec),
-                xy=(xi, t),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=9,
-                color=S.INK,
-            )
+            S.label_above(ax, _money(t, scale, suffix, dec), xi, t, fontsize=9, color=S.INK)
         ax.set_xticks(x, [str(p) for p in wide.index])
         ax.set_xlabel("Year ending 31 March")
         ax.set_ylabel(f"£{suffix} per year" if suffix else "£ per year")
@@ -184,28 +175,19 @@ def cost_bridge(
                 edgecolor="white",
                 gid="bridge-increase" if up else "bridge-decrease",
             )
-            ax.plot([i - 1.325, i + 0.325], [level, level], color=S.MUTED, lw=0.8, ls=":")
+            S.bridge_step(ax, i, level)
             level += ch
             levels.append(level)
             tops.append(max(level, level - ch))
         n = len(names) - 1
-        ax.plot([n - 1.325, n + 0.325], [level, level], color=S.MUTED, lw=0.8, ls=":")
+        S.bridge_step(ax, n, level)
         ax.bar(n, end, color=S.TOTAL, width=0.65, gid="bridge-total")
         tops.append(end)
         labels = [_money(start, scale, suffix, dec)]
         labels += [_money(c, scale, suffix, dec, sign=True) for c in moves["change"]]
         labels += [_money(end, scale, suffix, dec)]
         for i, (top, text) in enumerate(zip(tops, labels, strict=True)):
-            ax.annotate(
-                text,
-                xy=(i, top),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=10,
-                color=S.INK,
-            )
+            S.label_above(ax, text, i, top, fontsize=10, color=S.INK)
         ax.set_xticks(range(len(names)), [textwrap.fill(s, 14) for s in names])
         ax.tick_params(axis="x", length=0)
         lo, hi = min([*levels, end]), max([*levels, end])

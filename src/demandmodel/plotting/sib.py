@@ -163,22 +163,12 @@ def sib_summary(
                 edgecolor="white",
             )
             top = max(level_, level_ + v)
-            ax_money.annotate(
-                ("" if v >= 0 else "-") + money(abs(v)),
-                xy=(i, top),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=10,
-            )
+            S.label_above(ax_money, ("" if v >= 0 else "-") + money(abs(v)), i, top, fontsize=10)
             if i:
-                ax_money.plot(
-                    [i - 1.325, i + 0.325], [level_, level_], color=S.MUTED, lw=0.8, ls=":"
-                )
+                S.bridge_step(ax_money, i, level_)
             level_ += v
         n = len(steps)
-        ax_money.plot([n - 1.325, n + 0.325], [level_, level_], color=S.MUTED, lw=0.8, ls=":")
+        S.bridge_step(ax_money, n, level_)
         ax_money.bar(n, net, width=0.65, color=S.OKABE_ITO["blue"] if net >= 0 else S.INCREASE)
         if {"q10", "q90"} <= set(tot.get("net_saving", {})):
             lo, hi = tot["net_saving"]["q10"], tot["net_saving"]["q90"]
@@ -192,27 +182,16 @@ def sib_summary(
                     capsize=4,
                     lw=1.2,
                 )
-                ax_money.annotate(
+                S.label_above(
+                    ax_money,
                     f"{money(net)}\n({pct} range\n{money(lo)} to {money(hi)})",
-                    xy=(n, hi),
-                    xytext=(0, 3),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
+                    n,
+                    hi,
                     fontsize=9,
                 )
                 top_money = max(top_money, hi)
         else:
-            ax_money.annotate(
-                money(net),
-                xy=(n, max(net, 0)),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=10,
-                fontweight="bold",
-            )
+            S.label_above(ax_money, money(net), n, max(net, 0), fontsize=10, fontweight="bold")
         ax_money.axhline(0, color=S.MUTED, lw=0.8)
         names = [SIB_MEASURES[s] for s, _ in steps] + [SIB_MEASURES["net_saving"]]
         ax_money.set_xticks(range(len(names)), names)
