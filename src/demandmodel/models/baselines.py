@@ -93,9 +93,42 @@ class FittedLogWalk(FittedSeries):
         return np.asarray(np.expm1(z))
 
 
+def _log_values(y: pd.Series) -> np.ndarray:
+    return np.asarray(np.log1p(y.to_numpy(dtype=float).clip(0.0)))
+
+
 def _log_changes(y: pd.Series) -> np.ndarray:
-    z = np.log1p(y.to_numpy(dtype=float).clip(0.0))
-    return np.asarray(np.diff(z))
+    return np.asarray(np.diff(_log_values(y)))
+
+
+def _log_walk(
+    model: str,
+    y: pd.Series,
+    *,
+    la_code: str,
+    measure: str,
+    origin: int,
+    kind: str = "walk",
+    level: float | None = None,
+    drift: float = 0.0,
+    drift_se: float = 0.0,
+    sigma: float,
+    df: int,
+) -> FittedLogWalk:
+    """A :class:`FittedLogWalk` fitted to ``y``; ``level`` defaults to the last value's log."""
+    return FittedLogWalk(
+        model_name=model,
+        la_code=la_code,
+        measure=measure,
+        origin=origin,
+        history=y,
+        kind=kind,
+        level=float(np.log1p(max(float(y.iloc[-1]), 0.0))) if level is None else level,
+        drift=drift,
+        drift_se=drift_se,
+        sigma=sigma,
+        df=df,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,18 +148,8 @@ class NaiveSpec(SeriesModel):
     def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
         d = _log_changes(y)
         s = max(float(np.sqrt(np.mean(d**2))), self.min_sigma)
-        return FittedLogWalk(
-            model_name=self.name,
-            la_code=la_code,
-            measure=measure,
-            origin=origin,
-            history=y,
-            kind="walk",
-            level=float(np.log1p(max(float(y.iloc[-1]), 0.0))),
-            drift=0.0,
-            drift_se=0.0,
-            sigma=s,
-            df=len(d),
+        return _log_walk(
+            self.name, y, la_code=la_code, measure=measure, origin=origin, sigma=s, df=len(d)
         )
 
 
@@ -151,14 +174,12 @@ class DriftSpec(SeriesModel):
         d = _log_changes(y)
         b = float(np.mean(d))
         s = max(float(np.std(d, ddof=1)) if len(d) > 1 else 0.0, self.min_sigma)
-        return FittedLogWalk(
-            model_name=self.name,
+        return _log_walk(
+            self.name,
+            y,
             la_code=la_code,
             measure=measure,
             origin=origin,
-            history=y,
-            kind="walk",
-            level=float(np.log1p(max(float(y.iloc[-1]), 0.0))),
             drift=self.damping * b,
             drift_se=self.damping * s / np.sqrt(len(d)),
             sigma=s,
@@ -181,18 +202,16 @@ class MeanSpec(SeriesModel):
     min_sigma: float = 0.02
 
     def _fit_series(self, y: pd.Series, *, la_code: str, measure: str, origin: int) -> FittedModel:
-        z = np.log1p(y.to_numpy(dtype=float).clip(0.0))
+        z = _log_values(y)
         s = max(float(np.std(z, ddof=1)), self.min_sigma)
-        return FittedLogWalk(
-            model_name=self.name,
+        return _log_walk(
+            self.name,
+            y,
             la_code=la_code,
             measure=measure,
             origin=origin,
-            history=y,
             kind="mean",
             level=float(np.mean(z)),
-            drift=0.0,
-            drift_se=0.0,
             sigma=s,
             df=len(z) - 1,
         )
