@@ -17,9 +17,11 @@ DataValidationError
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from demandmodel.errors import FAILURE_COLUMNS, DataValidationError
@@ -52,6 +54,36 @@ class Failures:
                 "message": message,
             }
         )
+
+    def add_rows(
+        self,
+        *,
+        file: str,
+        positions: Iterable[Any],
+        column: str,
+        values: pd.Series | np.ndarray,
+        rule: str,
+        message: str,
+    ) -> None:
+        """Record one failure per 0-based row position: row ``position + 1``, value ``values[position]``.
+
+        ``values`` is read by position (``.iloc`` for a Series).
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> f = Failures()
+        >>> years = pd.Series(["2021", "20x1", "2023"], index=[7, 8, 9])
+        >>> f.add_rows(file="t.csv", positions=np.flatnonzero([False, True, False]),
+        ...            column="year", values=years, rule="period", message="not a year")
+        >>> f.frame()[["row", "value"]].values.tolist()
+        [[2, '20x1']]
+        """
+        at = values.iloc if isinstance(values, pd.Series) else values
+        for i in positions:
+            self.add(
+                file=file, row=int(i) + 1, column=column, value=at[i], rule=rule, message=message
+            )
 
     def __len__(self) -> int:
         return len(self.rows)

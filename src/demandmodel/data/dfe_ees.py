@@ -165,15 +165,14 @@ def _geography(
     for pair in set(zip(rc_arr, rn_arr, strict=True)):
         cache[pair] = region_code(pair[0]) or region_code(pair[1])
     reg_of = np.array([cache[p] or "" for p in zip(rc_arr, rn_arr, strict=True)], dtype=object)
-    for i in np.flatnonzero(reg & (reg_of == "")):
-        failures.add(
-            file=source,
-            row=int(i) + 1,
-            column="region_code",
-            value=rc_arr[i],
-            rule="region",
-            message="unknown region; expected an E12/E13 code or an English region name",
-        )
+    failures.add_rows(
+        file=source,
+        positions=np.flatnonzero(reg & (reg_of == "")),
+        column="region_code",
+        values=rc_arr,
+        rule="region",
+        message="unknown region; expected an E12/E13 code or an English region name",
+    )
     reg_ok = reg & (reg_of != "")
     la_code[reg_ok] = reg_of[reg_ok]
     new_code[reg_ok] = [REGION_ONS[c] for c in reg_of[reg_ok]]
@@ -182,27 +181,25 @@ def _geography(
     joint = old.str.replace(r"\s*/\s*", "/", regex=True)
     codes = joint.to_numpy(dtype=object)
     ok_code = joint.str.fullmatch(r"\d{3}(/\d{3})*").to_numpy(dtype=bool)
-    for i in np.flatnonzero(loc & ~ok_code):
-        failures.add(
-            file=source,
-            row=int(i) + 1,
-            column="old_la_code",
-            value=old.iloc[i],
-            rule="la_code",
-            message="a Local authority row needs the DfE 3-digit old_la_code "
-            "(joint services as '314 / 318')",
-        )
+    failures.add_rows(
+        file=source,
+        positions=np.flatnonzero(loc & ~ok_code),
+        column="old_la_code",
+        values=old,
+        rule="la_code",
+        message="a Local authority row needs the DfE 3-digit old_la_code "
+        "(joint services as '314 / 318')",
+    )
     reserved = np.isin(codes, [ENGLAND, *REGION_ONS])
-    for i in np.flatnonzero(loc & ok_code & reserved):
-        failures.add(
-            file=source,
-            row=int(i) + 1,
-            column="old_la_code",
-            value=codes[i],
-            rule="la_code",
-            message="this code is the Panel's code for England (970) or a region (980-990), "
-            "so an LA cannot use it; give the LA another code",
-        )
+    failures.add_rows(
+        file=source,
+        positions=np.flatnonzero(loc & ok_code & reserved),
+        column="old_la_code",
+        values=codes,
+        rule="la_code",
+        message="this code is the Panel's code for England (970) or a region (980-990), "
+        "so an LA cannot use it; give the LA another code",
+    )
     loc_ok = loc & ok_code & ~reserved
     la_code[loc_ok] = codes[loc_ok]
     new_code[loc_ok] = new.str.replace(r"\s*/\s*", "/", regex=True).to_numpy(dtype=object)[loc_ok]
@@ -223,15 +220,14 @@ def _periods(t: pd.DataFrame, source: str, failures: Failures) -> np.ndarray:
     out = np.zeros(len(t), dtype="int64")
     out[four.to_numpy()] = text[four].astype("int64").to_numpy()
     out[six.to_numpy()] = text[six].str[:4].astype("int64").to_numpy() + 1
-    for i in np.flatnonzero(~(four | six).to_numpy()):
-        failures.add(
-            file=source,
-            row=int(i) + 1,
-            column="time_period",
-            value=text.iloc[i],
-            rule="period",
-            message="expected a year (2022) or a financial year (202122)",
-        )
+    failures.add_rows(
+        file=source,
+        positions=np.flatnonzero(~(four | six).to_numpy()),
+        column="time_period",
+        values=text,
+        rule="period",
+        message="expected a year (2022) or a financial year (202122)",
+    )
     return out
 
 

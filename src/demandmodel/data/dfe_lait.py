@@ -113,15 +113,14 @@ def read_lait(
     uniq = {y: period_of(y) for y in years.unique()}
     period = years.map(uniq)
     bad_years = period.isna().to_numpy()
-    for i in np.flatnonzero(bad_years)[:20]:
-        failures.add(
-            file=source,
-            row=int(i) + 1,
-            column="Years",
-            value=years.iloc[i],
-            rule="period",
-            message="unrecognised Years label (expected e.g. 2021, 2020-21, 2020/21)",
-        )
+    failures.add_rows(
+        file=source,
+        positions=np.flatnonzero(bad_years)[:20],
+        column="Years",
+        values=years,
+        rule="period",
+        message="unrecognised Years label (expected e.g. 2021, 2020-21, 2020/21)",
+    )
     number = pd.to_numeric(t["LA Number"], errors="coerce")
     bad_code = number.isna().to_numpy()
     for i in np.flatnonzero(bad_code)[:20]:
