@@ -46,18 +46,13 @@ from typing import Any, Final
 
 import numpy as np
 
+from demandmodel.data.ssda903_codes import CATEGORIES as READER_CATEGORIES
+
 AGE_BANDS: Final = ("under_1", "1_4", "5_9", "10_15", "16_17")
 """DfE age bands; band ``b`` covers ages ``AGE_BAND_EDGES[b]`` to ``AGE_BAND_EDGES[b+1]`` years."""
 AGE_BAND_EDGES: Final = (0, 1, 5, 10, 16, 18)
-CATEGORIES: Final = (
-    "fostering",
-    "residential",
-    "supported",
-    "placed_with_parents",
-    "adoption",
-    "other",
-)
-"""Placement categories of the state model (SSDA903 PLACE codes map onto these)."""
+CATEGORIES: Final = READER_CATEGORIES
+"""Placement categories of the state model (SSDA903 PLACE codes map onto these): the reader's."""
 DURATION_BANDS: Final = ("under_3m", "3_12m", "1_2y", "2y_plus")
 DURATION_EDGES_DAYS: Final = (0, 91, 365, 730)
 DAYS_PER_YEAR: Final = 365.25

@@ -40,15 +40,9 @@ import pandas as pd
 
 from demandmodel import columns as C
 from demandmodel.data._validate import Failures
+from demandmodel.data.ssda903_codes import CATEGORIES
 
-PLACEMENT_CATEGORIES: Final = (
-    "fostering",
-    "residential",
-    "supported",
-    "placed_with_parents",
-    "adoption",
-    "other",
-)
+PLACEMENT_CATEGORIES: Final = CATEGORIES
 DEFAULT_AGE_EDGES: Final = (0, 1, 5, 10, 16, 18)
 RESPITE_LEGAL_STATUS: Final = ("V3", "V4")
 TEMPORARY_PLACEMENTS: Final = ("T0", "T1", "T2", "T3", "T4")
