@@ -207,3 +207,13 @@ def test_label_above_and_bridge_step_draw_on_the_given_axes() -> None:
     (line,) = ax.lines
     assert list(line.get_xdata()) == [3 - 1.325, 3 + 0.325]
     assert list(line.get_ydata()) == [7.5, 7.5] and line.get_linestyle() == ":"
+
+
+def test_figure_and_axes_new_or_given() -> None:
+    from demandmodel.plotting import _style as S
+
+    fig, ax, own = S.figure_and_axes(None, figsize=(8.5, 4.8))
+    assert own and ax.figure is fig and tuple(fig.get_size_inches()) == (8.5, 4.8)
+    given = Figure().subplots()
+    fig2, ax2, own2 = S.figure_and_axes(given)
+    assert not own2 and ax2 is given and fig2 is given.figure

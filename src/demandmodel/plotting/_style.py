@@ -176,6 +176,19 @@ def new_figure(
     return fig, axes
 
 
+def figure_and_axes(
+    ax: Axes | None, *, figsize: tuple[float, float] = FIGSIZE
+) -> tuple[Figure, Axes, bool]:
+    """The figure and axes to draw on: ``ax`` and its figure, or a new one-axes figure.
+
+    The flag is ``True`` when the figure is new (the chart owns it: titles and notes go on it).
+    """
+    if ax is None:
+        fig, new_ax = new_figure(figsize=figsize)
+        return fig, new_ax, True
+    return figure_of(ax), ax, False
+
+
 def figure_of(ax: Axes) -> Figure:
     """The top-level figure an axes belongs to (through any subfigures; matplotlib >= 3.8)."""
     from matplotlib.figure import Figure as _Figure

@@ -113,11 +113,7 @@ def backtest_chart(
     inside = int(((joined[C.VALUE] >= joined["q10"]) & (joined[C.VALUE] <= joined["q90"])).sum())
     pct = f"{level * 100:.0f}%"
     with S.house_style():
-        own = ax is None
-        if ax is None:
-            fig, ax = S.new_figure(figsize=(8.5, 4.8))
-        else:
-            fig = S.figure_of(ax)
+        fig, ax, own = S.figure_and_axes(ax, figsize=(8.5, 4.8))
         palette = [c for c in S.CATEGORICAL if c != S.OKABE_ITO["black"]]
         for i, o in enumerate(origins):
             d = tidy[tidy["origin"] == o].sort_values(C.PERIOD)

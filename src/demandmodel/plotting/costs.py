@@ -64,11 +64,7 @@ def costs_by_placement(
     total = wide.sum(axis=1)
     scale, suffix, dec = S.money_scale(float(total.abs().max()))
     with S.house_style():
-        own = ax is None
-        if ax is None:
-            fig, ax = S.new_figure(figsize=(8.5, 4.8))
-        else:
-            fig = S.figure_of(ax)
+        fig, ax, own = S.figure_and_axes(ax, figsize=(8.5, 4.8))
         x = np.arange(len(wide))
         bottom = np.zeros(len(wide))
         styles = S.category_styles(wide.columns)
@@ -153,11 +149,7 @@ def cost_bridge(
     moves = frame[~tiny]
     moves = moves.reindex(moves["change"].abs().sort_values(ascending=False).index)
     with S.house_style():
-        own = ax is None
-        if ax is None:
-            fig, ax = S.new_figure(figsize=(8.5, 4.8))
-        else:
-            fig = S.figure_of(ax)
+        fig, ax, own = S.figure_and_axes(ax, figsize=(8.5, 4.8))
         names = [baseline_label, *map(str, moves[by]), scenario_label]
         levels = [start]
         ax.bar(0, start, color=S.TOTAL, width=0.65, gid="bridge-total")

@@ -238,11 +238,7 @@ def fan_chart(
     """
     single_series(forecast)
     with S.house_style():
-        own = ax is None
-        if ax is None:
-            fig, ax = S.new_figure()
-        else:
-            fig = S.figure_of(ax)
+        fig, ax, own = S.figure_and_axes(ax)
         subject, desc = describe(forecast)
         draw_fan(ax, forecast, levels=levels, history=history)
         ax.yaxis.set_major_formatter(S.thousands_formatter())

@@ -111,11 +111,7 @@ def placement_mix(
     if share:
         wide = wide.div(wide.sum(axis=1).replace(0, np.nan), axis=0).fillna(0.0) * 100
     with S.house_style():
-        own = ax is None
-        if ax is None:
-            fig, ax = S.new_figure(figsize=(8.5, 4.8))
-        else:
-            fig = S.figure_of(ax)
+        fig, ax, own = S.figure_and_axes(ax, figsize=(8.5, 4.8))
         x = list(wide.index)
         styles = S.category_styles(wide.columns)
         polys = ax.stackplot(
