@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,15 @@ def _long_rows(
     return rows
 
 
+def _gender_rows(
+    geo: dict[str, Any], sexes: Iterable[Any], labels: list[str], total: str
+) -> list[dict[str, Any]]:
+    """The ``Gender`` rows of a characteristics table (SEX 1 is male, anything else female)."""
+    return _long_rows(
+        geo, "Gender", _count(["Male" if s == 1 else "Female" for s in sexes]), labels, total
+    )
+
+
 def _age_label(age: np.ndarray) -> list[str]:
     idx = np.searchsorted(np.array([1, 5, 10, 16]), age, side="right")
     return [AGE_LABELS[int(i)] for i in idx]
@@ -156,13 +166,7 @@ def cla_tables(spec: SyntheticSpec, la: Any) -> dict[str, pd.DataFrame]:
         on31 += _long_rows(
             geo, "Age group", _count(_age_label(age)), list(AGE_LABELS), "Total children"
         )
-        on31 += _long_rows(
-            geo,
-            "Gender",
-            _count(["Male" if s == 1 else "Female" for s in sex]),
-            ["Male", "Female"],
-            "Total children",
-        )
+        on31 += _gender_rows(geo, sex, ["Male", "Female"], "Total children")
         on31 += _long_rows(geo, "Placement", _count([_place_group(p) for p in at["place"]]),
                            sorted(set(PLACEMENT_GROUPS.values())), "Total children")  # fmt: skip
         on31 += _long_rows(geo, "Legal status", _count([LS_GROUPS.get(x, "Care orders") for x in at["ls"]]),
@@ -182,13 +186,7 @@ def cla_tables(spec: SyntheticSpec, la: Any) -> dict[str, pd.DataFrame]:
         started += _long_rows(
             geo, "Age group", _count(_age_label(age_s)), list(AGE_LABELS), "Total"
         )
-        started += _long_rows(
-            geo,
-            "Gender",
-            _count(["Male" if s == 1 else "Female" for s in kids.loc[first["child"], "sex"]]),
-            ["Female", "Male"],
-            "Total",
-        )
+        started += _gender_rows(geo, kids.loc[first["child"], "sex"], ["Female", "Male"], "Total")
         started += _long_rows(
             geo,
             "Legal status",
@@ -221,13 +219,7 @@ def cla_tables(spec: SyntheticSpec, la: Any) -> dict[str, pd.DataFrame]:
         ceased += _long_rows(
             geo, "Age on ceasing", _count([labs[int(i)] for i in idx]), list(labs), "Total"
         )
-        ceased += _long_rows(
-            geo,
-            "Gender",
-            _count(["Male" if s == 1 else "Female" for s in kids.loc[last["child"], "sex"]]),
-            ["Female", "Male"],
-            "Total",
-        )
+        ceased += _gender_rows(geo, kids.loc[last["child"], "sex"], ["Female", "Male"], "Total")
         ceased += _long_rows(
             geo,
             "Reason episode ceased",
