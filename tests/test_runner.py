@@ -107,6 +107,13 @@ def test_published_data_run_for_a_real_la(shared_data: Path, tmp_path: Path) -> 
     sib = proj[proj["scenario"] == "sib"]
     assert (sib["diff_mean"] < 0).all()
     assert "caseload" in result.tables  # B&D publishes workforce figures
+    mix = result.tables["placement_mix"]
+    assert mix["share"].sum() == pytest.approx(1.0)
+    assert mix["source"].iloc[0].startswith("LA 301")  # its own latest published mix (2017)
+    costs = result.tables["costs"]
+    total = costs[(costs["sub_type"] == "total") & (costs["period"] == 2025)]
+    assert (total["mean"] > 0).all() and len(total) == 2
+    assert result.caseload["baseline"].history is not None  # published caseload drawn as actuals
     assert pd.api.types.is_numeric_dtype(result.tables["caseload"]["caseload_q50"])
 
 

@@ -149,8 +149,8 @@ def write_outputs(result: RunResult, out: Path) -> list[Path]:
             pair = yearly[yearly["period"] == last].pivot_table(
                 index="sub_type", columns="scenario", values="mean"
             )
-            if name not in pair.columns:
-                continue
+            if name not in pair.columns or np.allclose(pair[name], pair[cmp.baseline]):
+                continue  # nothing to bridge: the scenario does not change placement costs
             bridge = pd.DataFrame(
                 {
                     "placement": [category_label(p) for p in pair.index],

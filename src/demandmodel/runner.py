@@ -167,6 +167,16 @@ def _entry_shares(panel: pd.DataFrame, cfg: RunConfig) -> dict[tuple[int, int], 
     return {}
 
 
+def _published(panel: pd.DataFrame, cfg: RunConfig, measure: str) -> pd.Series | None:
+    """The LA's published series up to the origin, or ``None`` when it has none."""
+    from demandmodel.models.base import panel_series
+
+    try:
+        return panel_series(panel, la_code=cfg.la_code, measure=measure, origin=cfg.origin).dropna()
+    except DemandModelError:
+        return None
+
+
 def _caseload(
     cfg: RunConfig,
     panel: pd.DataFrame | None,
@@ -210,6 +220,7 @@ def _caseload(
         threshold=float(cfg.workforce.get("threshold", 18.0)),
         target=float(cfg.workforce.get("target", 16.0)),
         rng=seed,
+        history=_published(panel, cfg, "sw_caseload"),
     )
 
 
@@ -223,16 +234,22 @@ def run_config(cfg: RunConfig, *, out: Path | str | None = None) -> RunResult:
     log.info("running %d scenarios x %d samples", len(scenarios), cfg.samples)
     comparison = run_scenarios(engine, scenarios, n_samples=cfg.samples, rng=seed)
     tables: dict[str, pd.DataFrame] = {"projection": comparison.to_frame()}
-    if isinstance(engine, MarkovEngine):
-        tables["costs"] = cq.cost_table(
-            comparison,
-            unit_costs=cfg.unit_costs,
-            provider_mix=cfg.provider_mix,
-            discount_rate=cfg.discount_rate,
-            rng=seed,
-        )
-        if cfg.capacity is not None:
-            tables["sufficiency"] = cq.sufficiency_table(comparison, cfg.capacity)
+    shares = None
+    if isinstance(engine, AggregateEngine):
+        assert panel is not None
+        # Published data has totals only: split them by the latest published placement mix.
+        shares = cq.placement_mix_from_panel(panel, la_code=cfg.la_code, origin=cfg.origin)
+        tables["placement_mix"] = shares
+    tables["costs"] = cq.cost_table(
+        comparison,
+        unit_costs=cfg.unit_costs,
+        provider_mix=cfg.provider_mix,
+        discount_rate=cfg.discount_rate,
+        rng=seed,
+        shares=shares,
+    )
+    if cfg.capacity is not None:
+        tables["sufficiency"] = cq.sufficiency_table(comparison, cfg.capacity, shares)
     groups = engine.groups if isinstance(engine, MarkovEngine) else None
     sibs = {
         s.name: cq.sib_results(s, n_samples=cfg.samples, groups=groups, rng=seed) for s in scenarios

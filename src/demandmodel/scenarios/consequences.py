@@ -41,9 +41,89 @@ def _year(period: Any) -> int:
     return int(ts.year + (1 if ts.month >= 4 else 0))
 
 
-def placement_samples(forecast: Forecast) -> dict[str, np.ndarray]:
-    """Placement category -> children ``(sample, period)`` from a forecast labelled by placement."""
+PUBLISHED_PLACEMENTS: dict[str, str] = {
+    "foster": "fostering",
+    "adoption": "adoption",
+    "parents": "placed_with_parents",
+    "community": "supported",
+    "residential": "residential",
+    "other_residential": "other",
+    "residential_school": "other",
+    "other": "other",
+}
+"""DfE published placement groups (``cla_31mar_placement_*``) -> the model's placement categories.
+"Secure units, children's homes and semi-independent living" is residential; "other placements in
+the community" (living independently) is supported; other residential settings, residential
+schools and other placements are other."""
+
+
+def placement_mix_from_panel(
+    panel: pd.DataFrame, *, la_code: str, origin: int, max_age: int = 5
+) -> pd.DataFrame:
+    """Shares of children looked after by placement category from the published tables.
+
+    The LA's own latest mix is used when it is at most ``max_age`` years older than the origin;
+    otherwise England's (code 970). Suppressed groups count as zero. Returns ``placement, share,
+    source, period``.
+    """
+    from demandmodel.columns import ENGLAND_CODE
+
+    for code in (la_code, ENGLAND_CODE):
+        rows = panel[
+            (panel["la_code"] == code)
+            & panel["measure"].str.startswith("cla_31mar_placement_")
+            & (panel["period"] <= origin)
+        ]
+        rows = rows[
+            rows["measure"].str.removeprefix("cla_31mar_placement_").isin(PUBLISHED_PLACEMENTS)
+        ]
+        if rows.empty:
+            continue
+        year = int(rows["period"].max())
+        if origin - year > max_age and code == la_code:
+            continue
+        latest = rows[rows["period"] == year]
+        counts = (
+            latest.assign(
+                placement=latest["measure"]
+                .str.removeprefix("cla_31mar_placement_")
+                .map(PUBLISHED_PLACEMENTS)
+            )
+            .groupby("placement")["value"]
+            .sum(min_count=0)
+            .fillna(0.0)
+        )
+        if counts.sum() <= 0:
+            continue
+        source = f"{'LA ' + code if code == la_code else 'England'} at 31 March {year}"
+        return pd.DataFrame(
+            {
+                "placement": counts.index,
+                "share": (counts / counts.sum()).to_numpy(),
+                "source": source,
+                "period": year,
+            }
+        )
+    raise ScenarioError(
+        f"No published placement mix for LA {la_code} or England up to {origin}; costs need one."
+    )
+
+
+def placement_samples(
+    forecast: Forecast, shares: pd.DataFrame | None = None
+) -> dict[str, np.ndarray]:
+    """Placement category -> children ``(sample, period)``.
+
+    From a forecast labelled by placement (the episode-level model), or, given ``shares``
+    (:func:`placement_mix_from_panel`), from a one-series total split by those shares.
+    """
     series = forecast.series
+    if shares is not None:
+        total = forecast.samples[:, :, 0]
+        return {
+            str(p): total * float(s)
+            for p, s in zip(shares["placement"], shares["share"], strict=True)
+        }
     if "placement" not in series.columns:
         raise ScenarioError("Costs by placement need a forecast with a 'placement' label.")
     mask = series["placement"].astype(str).ne("")
@@ -88,13 +168,17 @@ def cost_table(
     provider_mix: Mapping[str, Mapping[str, float]],
     discount_rate: float,
     rng: np.random.SeedSequence,
+    shares: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Annual placement cost by scenario, sub-type and year (and totals, with the difference)."""
+    """Annual placement cost by scenario, sub-type and year (and totals, with the difference).
+
+    ``shares`` splits a total-only forecast by placement (see :func:`placement_samples`).
+    """
     rows = []
     base_total: np.ndarray | None = None
     for name, fc in comparison.forecasts.items():
         years = [_year(p) for p in fc.periods]
-        children = placement_samples(fc)
+        children = placement_samples(fc, shares)
         scenario = comparison.scenarios[name]
         subs = list(unit_costs.table)
         shifts = placement_shift_shares(scenario, years, sub_types=subs, n=fc.n_samples, rng=rng)
@@ -128,12 +212,14 @@ def cost_table(
     return pd.DataFrame(rows)
 
 
-def sufficiency_table(comparison: Comparison, capacity: Capacity) -> pd.DataFrame:
+def sufficiency_table(
+    comparison: Comparison, capacity: Capacity, shares: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Placements needed against usable capacity, per scenario."""
     frames = []
     for name, fc in comparison.forecasts.items():
         years = [_year(p) for p in fc.periods]
-        table = assess_sufficiency(placement_samples(fc), years=years, capacity=capacity)
+        table = assess_sufficiency(placement_samples(fc, shares), years=years, capacity=capacity)
         table.insert(0, "scenario", name)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
@@ -185,8 +271,10 @@ def caseload_tables(
     threshold: float,
     target: float,
     rng: np.random.SeedSequence,
+    history: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Forecast]]:
-    """Caseload per FTE by scenario (workforce changes applied), and caseload forecasts to plot."""
+    """Caseload per FTE by scenario (workforce changes applied), and caseload forecasts to plot
+    (with the published caseload ``history``, indexed by period, when given)."""
     years = [_year(p) for p in cin.periods]
     frames, forecasts = [], {}
     for scenario in scenarios:
@@ -207,5 +295,5 @@ def caseload_tables(
         table = result.summary(threshold=threshold, target=target)
         table.insert(0, "scenario", scenario.name)
         frames.append(table)
-        forecasts[scenario.name] = result.to_forecast(origin=cin.origin)
+        forecasts[scenario.name] = result.to_forecast(origin=cin.origin, history=history)
     return pd.concat(frames, ignore_index=True), forecasts
