@@ -54,12 +54,12 @@ class DataValidationError(DemandModelError, ValueError):
             return head
         lines = [head]
         shown = self.failures.head(20)
-        for rec in shown.itertuples(index=False):
-            row = getattr(rec, "row", "")
-            where = str(rec.file) + (f", row {row}" if row not in ("", None) else "")
-            col = f", column {rec.column}" if rec.column not in ("", None) else ""
-            val = f", value {rec.value!r}" if rec.value not in ("", None) else ""
-            lines.append(f"  - {where}{col}{val}: {rec.message} [{rec.rule}]")
+        for rec in shown.to_dict("records"):
+            row, column, value = rec.get("row", ""), rec.get("column", ""), rec.get("value", "")
+            where = str(rec["file"]) + (", row " + str(row) if row not in ("", None) else "")
+            col = ", column " + str(column) if column not in ("", None) else ""
+            val = ", value " + repr(value) if value not in ("", None) else ""
+            lines.append(f"  - {where}{col}{val}: {rec['message']!s} [{rec['rule']!s}]")
         if len(self.failures) > len(shown):
             lines.append(f"  ... and {len(self.failures) - len(shown)} more (see .failures)")
         return "\n".join(lines)
