@@ -7,6 +7,12 @@ not converge, ...), the next model of the fallback chain is tried (``auto -> nai
 default); every failure is reported, and one bad series never stops the batch. Each series gets
 its own seed, ``seed_for(root, la_code, measure)``, so results do not depend on order.
 
+With ``n_jobs`` or an ``executor`` the (LA, measure) tasks run in parallel through
+:func:`demandmodel.parallel.map_tasks`: every model's ``prepare`` context is computed once per
+measure here and shipped in each task's payload (:func:`series_payload`) with the LA's own
+series (or, for models that read the panel, the LA's own rows), and each task returns one series'
+samples. Results are bit-identical for any ``n_jobs`` or executor (docs: *Every LA at once*).
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
