@@ -9,8 +9,12 @@
 
 Examples
 --------
->>> from demandmodel.demo import run_demo  # doctest: +SKIP
->>> paths = run_demo(out="demo-output", seed=2022)  # doctest: +SKIP
+The demo takes about 20 seconds, so this is not executed as a doctest (``tests/test_runner.py``
+runs it)::
+
+    from demandmodel.demo import run_demo
+
+    paths = run_demo(out="demo-output", seed=2022)
 """
 
 from __future__ import annotations

@@ -9,8 +9,13 @@ has them (the synthetic LA does).
 
 Examples
 --------
->>> from demandmodel.runner import run_file  # doctest: +SKIP
->>> result = run_file("examples/sufficiency_sib.toml", out="run-output")  # doctest: +SKIP
+Runs take tens of seconds, so this example is not executed as a doctest (``tests/test_runner.py``
+runs it)::
+
+    from demandmodel.runner import run_file
+
+    result = run_file("examples/sufficiency_sib.toml", out="run-output", samples=500)
+    result.tables["sib_totals"]
 """
 
 from __future__ import annotations
