@@ -58,6 +58,7 @@ def _same_forecasts(runs: list[tuple[demandmodel.Forecast, pd.DataFrame]]) -> No
     for fc, fail in others:
         np.testing.assert_array_equal(fc.samples, first.samples)
         pd.testing.assert_frame_equal(fc.series, first.series)
+        assert fc.history is not None and first.history is not None
         pd.testing.assert_frame_equal(fc.history, first.history)
         assert fc.metadata == first.metadata
         pd.testing.assert_frame_equal(fail, first_fail)
