@@ -245,11 +245,11 @@ def main(argv: list[str] | None = None) -> int:
                 import distributed
 
                 with (
-                    distributed.LocalCluster(
+                    distributed.LocalCluster(  # type: ignore[no-untyped-call]
                         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                         dashboard_address=None,
                     ) as cluster,
-                    distributed.Client(cluster) as client,
+                    distributed.Client(cluster) as client,  # type: ignore[no-untyped-call]
                 ):  # fmt: skip
                     wall, out = run_once(tasks, mode, client.get_executor(), args.per)
             else:
