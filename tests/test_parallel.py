@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -79,3 +80,20 @@ def test_dask_local_cluster_identical_to_serial() -> None:
         on_dask = map_tasks(simulate_stock_task, TASKS, executor=client.get_executor(), rng=11)
     assert on_dask.failures.empty
     _assert_same(serial.results, on_dask.results)
+
+
+class _BrokenTransport(ThreadPoolExecutor):
+    """An executor whose futures fail before the task runs (like a worker missing the package)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        fut.set_exception(ModuleNotFoundError("No module named 'demandmodel'"))
+        return fut
+
+
+def test_executor_failures_are_reported_not_raised() -> None:
+    with _BrokenTransport(max_workers=1) as pool:
+        out = map_tasks(simulate_stock_task, dict(list(TASKS.items())[:2]), executor=pool, rng=1)
+    assert out.results == {}
+    assert out.failures["error"].tolist() == ["ModuleNotFoundError"] * 2
+    assert "on the executor" in out.failures["message"].iloc[0]

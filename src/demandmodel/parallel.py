@@ -68,8 +68,15 @@ class TaskResults(Generic[R]):
         return iter(self.results.items())
 
 
+_PINNED = False
+
+
 def _pin_blas_threads() -> None:
-    """Limit BLAS/OpenMP to one thread in this process (worker initializer)."""
+    """Limit BLAS/OpenMP to one thread in this process (once: threadpoolctl scans libraries)."""
+    global _PINNED
+    if _PINNED:
+        return
+    _PINNED = True
     for name in _BLAS_ENV:
         os.environ[name] = "1"
     try:
@@ -168,7 +175,13 @@ def map_tasks(
                 for key, payload in task_map.items()
             }
             for fut in _progress(as_completed(futures), show, description, len(futures)):
-                outcomes[futures[fut]] = fut.result()
+                try:
+                    outcomes[futures[fut]] = fut.result()
+                except Exception as err:  # e.g. a worker that cannot import the task function
+                    outcomes[futures[fut]] = (
+                        False,
+                        (type(err).__name__, f"{err} (on the executor)"),
+                    )
         finally:
             if own:
                 pool.shutdown()
