@@ -249,7 +249,7 @@ def _synthetic_folder(tmp: Path) -> Path | None:
     except ImportError:
         return None
     demo = Path(synthetic.demo_data_path())
-    if (demo / "ssda903").is_dir() and (demo / "truth_stock_31march.csv").is_file():
+    if (demo / "ssda903").is_dir() and (demo / "SYNTHETIC_truth_stock_31march.csv").is_file():
         return demo
     folder = tmp / "synthetic_la"
     synthetic.write_synthetic_la(synthetic.make_synthetic_la(), folder)
@@ -265,7 +265,7 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
     if folder is None:
         return None
     episodes = read_ssda903(folder / "ssda903", repair=True).episodes
-    truth = pd.read_csv(folder / "truth_stock_31march.csv")
+    truth = pd.read_csv(folder / "SYNTHETIC_truth_stock_31march.csv")
     by_cat = truth.groupby(["date", "placement_category"])["count"].sum()
     totals = truth.groupby("date")["count"].sum()
     last = pd.Timestamp(totals.index.max())

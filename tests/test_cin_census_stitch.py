@@ -52,7 +52,7 @@ def test_every_true_cp_plan_is_read_once_with_its_latest_end(
     )
     assert len(expected) > 50 and got == expected
     # the published CP plans at 31 March each year come back from the stitched census
-    (d5_path,) = (root / "dfe" / "cin").glob("d5_*.csv")
+    (d5_path,) = (root / "dfe" / "cin").glob("SYNTHETIC_d5_*.csv")
     d5 = pd.read_csv(d5_path).set_index("time_period")["CPP_At31"]
     plans = census.cp_plans
     for year in range(FIRST, LAST + 1):
@@ -70,8 +70,8 @@ def test_nothing_lost_table_by_table(written: tuple[demandmodel.SyntheticLA, Pat
     log = census.log
     assert set(log["action"]) == {"merged"}
     for table, name in frames.items():
-        read = sum(len(pd.read_csv(f / f"{table}.csv", dtype=str)) for f in folders)
-        logged = int(log["file"].str.endswith(f"{table}.csv").sum())
+        read = sum(len(pd.read_csv(f / f"SYNTHETIC_{table}.csv", dtype=str)) for f in folders)
+        logged = int(log["file"].str.endswith(f"SYNTHETIC_{table}.csv").sum())
         assert len(getattr(census, name)) + logged == read, table
     # each year read alone holds a subset of the stitched plans; together they are all of them
     key = ["child", "referral_date", "start"]

@@ -31,7 +31,7 @@ def test_project_with_cin_census_adds_levels(tmp_path: Path) -> None:
 
 def test_project_with_a_population_projection(tmp_path: Path) -> None:
     la = Path(synthetic.demo_data_path())
-    if not (la / "population_projection.csv").is_file():
+    if not (la / "SYNTHETIC_population_projection.csv").is_file():
         pytest.skip("the synthetic demo dataset is not built")
     outs = {}
     for variant in ("low", "high"):
@@ -40,7 +40,7 @@ def test_project_with_a_population_projection(tmp_path: Path) -> None:
             "project", "--ssda903", str(la / "ssda903"), "--repair",
             "--reference-start", "2021-04-01", "--reference-end", "2023-03-31", "--start", "2023-03-31",
             "--years", "2", "--samples", "100", "--seed", "5", "--step", "week",
-            "--population", str(la / "population_projection.csv"), "--population-variant", variant,
+            "--population", str(la / "SYNTHETIC_population_projection.csv"), "--population-variant", variant,
             "--out", str(out),
         ])  # fmt: skip
         assert code == 0

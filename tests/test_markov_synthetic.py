@@ -19,7 +19,7 @@ BANDS = {"under_1": "under 1", "1_4": "1-4", "5_9": "5-9", "10_15": "10-15", "16
 @pytest.fixture(scope="module")
 def la_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     demo = synthetic.demo_data_path()
-    if (demo / "ssda903").is_dir() and (demo / "truth_stock_31march.csv").is_file():
+    if (demo / "ssda903").is_dir() and (demo / "SYNTHETIC_truth_stock_31march.csv").is_file():
         return Path(demo)
     folder = tmp_path_factory.mktemp("synthetic_la")
     synthetic.write_synthetic_la(synthetic.make_synthetic_la(), folder)
@@ -33,7 +33,7 @@ def episodes(la_folder: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def truth(la_folder: Path) -> pd.DataFrame:
-    t = pd.read_csv(la_folder / "truth_stock_31march.csv")
+    t = pd.read_csv(la_folder / "SYNTHETIC_truth_stock_31march.csv")
     return t.assign(state=t["age_band"].map(BANDS) + "|" + t["placement_category"])
 
 
@@ -62,7 +62,7 @@ def test_fit_on_first_years_covers_the_true_later_stocks(
 
 
 def test_exit_rates_match_the_generating_process(episodes: pd.DataFrame, la_folder: Path) -> None:
-    spec = json.loads((la_folder / "synthetic_spec.json").read_text(encoding="utf-8"))
+    spec = json.loads((la_folder / "SYNTHETIC_spec.json").read_text(encoding="utf-8"))
     space = StateSpace(duration_edges=(91, 365, 730))  # the true process's duration bands
     fit = MarkovModel(space=space, k=0.0).fit(
         episodes, reference_start="2013-04-01", reference_end="2023-03-31"

@@ -442,10 +442,10 @@ def test_embedded_synthetic_la_round_trips_to_its_truth() -> None:
     the simulation's true stock."""
     synthetic = pytest.importorskip("demandmodel.data.synthetic")
     root = Path(synthetic.demo_data_path())
-    if not (root / "ssda903").is_dir() or not (root / "synthetic_faults.csv").is_file():
+    if not (root / "ssda903").is_dir() or not (root / "SYNTHETIC_faults.csv").is_file():
         pytest.skip("embedded synthetic LA not built")
     data = demandmodel.read_ssda903(root / "ssda903", repair=True)
-    faults = pd.read_csv(root / "synthetic_faults.csv", dtype=str)
+    faults = pd.read_csv(root / "SYNTHETIC_faults.csv", dtype=str)
     expected_rule = {
         "duplicate_row": "duplicate_row",
         "stale_open_episode": "RULE_2",
@@ -456,7 +456,7 @@ def test_embedded_synthetic_la_round_trips_to_its_truth() -> None:
     for fault in faults.itertuples():
         hit = log[log["file"].str.endswith(str(fault.file)) & (log["row"].astype(str) == fault.row)]
         assert expected_rule[str(fault.fault)] in set(hit["rule"]), fault
-    truth = pd.read_csv(root / "truth_stock_31march.csv")
+    truth = pd.read_csv(root / "SYNTHETIC_truth_stock_31march.csv")
     ep = data.episodes
     for date, group in truth.groupby("date"):
         day = pd.Timestamp(str(date))

@@ -36,7 +36,7 @@ def test_demo_is_marked_synthetic_and_small() -> None:
 
 def _headline() -> pd.DataFrame:
     cla = pd.read_csv(
-        DEMO / "dfe/cla/cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
+        DEMO / "dfe/cla/SYNTHETIC_cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
     )
     return cla.pivot(index="time_period", columns="population_count", values="rate_per_10000")
 
@@ -66,7 +66,7 @@ def _share(frame: pd.DataFrame, group: str, label: str) -> float:
 
 
 def test_placement_age_and_uasc_mix() -> None:
-    on31 = _long("la_cla_on_31_march_by_characteristics.csv")
+    on31 = _long("SYNTHETIC_la_cla_on_31_march_by_characteristics.csv")
     assert 0.62 <= _share(on31, "Placement", "1. Total foster placements") <= 0.78
     assert 0.33 <= _share(on31, "Age group", "10 to 15 years") <= 0.47
     assert 0.17 <= _share(on31, "Age group", "16 years and over") <= 0.32
@@ -77,7 +77,7 @@ def test_placement_age_and_uasc_mix() -> None:
 
 
 def _cin(prefix: str) -> pd.DataFrame:
-    (path,) = (DEMO / "dfe/cin").glob(f"{prefix}_*.csv")
+    (path,) = (DEMO / "dfe/cin").glob(f"SYNTHETIC_{prefix}_*.csv")
     return pd.read_csv(path)
 
 
@@ -104,10 +104,10 @@ def test_cin_cp_and_referral_rates() -> None:
 
 
 def test_truth_stock_matches_published_cla() -> None:
-    truth = pd.read_csv(DEMO / "truth_stock_31march.csv")
+    truth = pd.read_csv(DEMO / "SYNTHETIC_truth_stock_31march.csv")
     by_date = truth.groupby("date")["count"].sum()
     cla = pd.read_csv(
-        DEMO / "dfe/cla/cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
+        DEMO / "dfe/cla/SYNTHETIC_cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
     )
     pub = cla.loc[cla["population_count"] == "Children looked after at 31 March each year"]
     for year, number in zip(pub["time_period"], pub["number"], strict=True):
@@ -119,7 +119,7 @@ def test_population_grows_slowly_and_projection_has_variants() -> None:
     growth = np.diff(np.log(pop.to_numpy(dtype=float)))
     assert (growth > -0.002).all() and (growth < 0.01).all()
     assert 55_000 < pop.iloc[-1] < 65_000
-    proj = pd.read_csv(DEMO / "population_projection.csv", dtype={"la_code": str})
+    proj = pd.read_csv(DEMO / "SYNTHETIC_population_projection.csv", dtype={"la_code": str})
     assert list(proj.columns) == ["la_code", "period", "variant", "pop_0_17"]
     last = proj.loc[proj["period"] == proj["period"].max()].set_index("variant")["pop_0_17"]
     assert last["low"] < last["principal"] < last["high"]
@@ -127,14 +127,30 @@ def test_population_grows_slowly_and_projection_has_variants() -> None:
     assert (first == pop.iloc[-1]).all()
 
 
+def test_runner_reads_the_marked_population_projection() -> None:
+    from demandmodel.runner import _population_ratio
+
+    ratio = _population_ratio(DEMO, "999")
+    assert set(ratio) == {"principal", "high", "low"}
+    last = max(ratio["high"])
+    assert ratio["low"][last] < 1.0 < ratio["high"][last]
+    assert _population_ratio(DEMO, "998") == {}  # no such LA in the file
+
+
+def test_every_data_file_is_named_synthetic() -> None:
+    names = [p.name for p in DEMO.rglob("*") if p.is_file() and p.name != "README.md"]
+    assert len(names) > 100
+    assert [n for n in names if not n.startswith("SYNTHETIC_")] == []
+
+
 def test_headers_copy_the_real_dfe_files(shared_data: Path) -> None:
     pairs = {
-        "dfe/cla/cla_number_and_rate_per_10k_children.csv": "dfe/cla/cla_number_and_rate_per_10k_children.csv",
-        "dfe/cla/la_cla_who_started_to_be_looked_after.csv": "dfe/cla/la_cla_who_started_to_be_looked_after.csv",
-        "dfe/cla/la_children_who_ceased_during_the_year.csv": "dfe/cla/la_children_who_ceased_during_the_year.csv",
+        "dfe/cla/SYNTHETIC_cla_number_and_rate_per_10k_children.csv": "dfe/cla/cla_number_and_rate_per_10k_children.csv",
+        "dfe/cla/SYNTHETIC_la_cla_who_started_to_be_looked_after.csv": "dfe/cla/la_cla_who_started_to_be_looked_after.csv",
+        "dfe/cla/SYNTHETIC_la_children_who_ceased_during_the_year.csv": "dfe/cla/la_children_who_ceased_during_the_year.csv",
     }
     for prefix in ("b1", "c1", "c4", "d3", "d5"):
-        (ours,) = (DEMO / "dfe/cin").glob(f"{prefix}_*.csv")
+        (ours,) = (DEMO / "dfe/cin").glob(f"SYNTHETIC_{prefix}_*.csv")
         (real,) = (shared_data / "dfe/cin").glob(f"{prefix}_*.csv")
         pairs[ours.relative_to(DEMO).as_posix()] = real.relative_to(shared_data).as_posix()
     for ours_name, real_name in pairs.items():
@@ -153,7 +169,7 @@ def test_read_dfe_reads_the_published_tables() -> None:
     la = panel.loc[panel["la_code"] == "999"]
     got = la.pivot_table(index="period", columns="measure", values="value")
     cla = pd.read_csv(
-        DEMO / "dfe/cla/cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
+        DEMO / "dfe/cla/SYNTHETIC_cla_number_and_rate_per_10k_children.csv", encoding="utf-8-sig"
     )
     pub = cla.loc[cla["population_count"] == "Children looked after at 31 March each year"]
     assert got.loc[pub["time_period"], "cla_31mar"].tolist() == pub["number"].astype(float).tolist()
@@ -170,7 +186,7 @@ def test_read_dfe_reads_the_published_tables() -> None:
 
 
 def test_read_ssda903_finds_every_injected_fault() -> None:
-    manifest = pd.read_csv(DEMO / "synthetic_faults.csv")
+    manifest = pd.read_csv(DEMO / "SYNTHETIC_faults.csv")
     assert set(manifest["fault"]) >= {
         "duplicate_row",
         "dec_before_decom",
@@ -208,12 +224,12 @@ def test_read_ssda903_repaired_matches_the_truth() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", demandmodel.DataRepairWarning)
         data = demandmodel.read_ssda903(DEMO / "ssda903", repair=True)
-    stale = pd.read_csv(DEMO / "synthetic_faults.csv").query("fault == 'stale_open_episode'")
+    stale = pd.read_csv(DEMO / "SYNTHETIC_faults.csv").query("fault == 'stale_open_episode'")
     log = data.log.assign(file=data.log["file"].map(lambda f: Path(f).relative_to(DEMO).as_posix()))
     for fault in stale.itertuples():
         hit = log.loc[(log["file"] == fault.file) & (log["row"].astype(int) == fault.row)]
         assert not hit.empty and hit["rule"].str.startswith("RULE_").all()
-    truth = pd.read_csv(DEMO / "truth_stock_31march.csv").groupby("date")["count"].sum()
+    truth = pd.read_csv(DEMO / "SYNTHETIC_truth_stock_31march.csv").groupby("date")["count"].sum()
     eps = data.episodes
     for date, count in truth.items():
         day = pd.Timestamp(str(date))
@@ -251,8 +267,8 @@ def test_read_cin_census_stitched_years_keep_earlier_plans() -> None:
 
 
 def test_read_workforce_reads_workforce_csv() -> None:
-    wf = demandmodel.read_workforce(DEMO / "workforce.csv")
-    raw = pd.read_csv(DEMO / "workforce.csv")
+    wf = demandmodel.read_workforce(DEMO / "SYNTHETIC_workforce.csv")
+    raw = pd.read_csv(DEMO / "SYNTHETIC_workforce.csv")
     assert len(wf.summary) == len(raw)
     caseload = raw["cases_held"] / raw["case_holding_fte"]
     assert caseload.between(14, 21).all()
@@ -282,10 +298,10 @@ def test_bad_spec_is_refused_with_advice() -> None:
 
 
 def test_true_levels_follow_the_hierarchy_and_match_published_counts() -> None:
-    levels = pd.read_csv(DEMO / "truth_levels_31march.csv").pivot(
+    levels = pd.read_csv(DEMO / "SYNTHETIC_truth_levels_31march.csv").pivot(
         index="date", columns="level", values="count"
     )
-    stock = pd.read_csv(DEMO / "truth_stock_31march.csv").groupby("date")["count"].sum()
+    stock = pd.read_csv(DEMO / "SYNTHETIC_truth_stock_31march.csv").groupby("date")["count"].sum()
     assert (levels["lac"] == stock.loc[levels.index]).all()
     b1 = _cin("b1").set_index("time_period")
     d5 = _cin("d5").set_index("time_period")
@@ -350,7 +366,7 @@ def test_cin_census_xml_reads_the_same_as_the_csv_tables(tmp_path: Path) -> None
     la.write(tmp_path, rng=4, cin_xml=True)
     for year in (2022, 2023):
         flat = demandmodel.read_cin_census(tmp_path / "cin_census" / str(year))
-        xml = demandmodel.read_cin_census(tmp_path / "cin_census_xml" / f"cin_{year}.xml")
+        xml = demandmodel.read_cin_census(tmp_path / "cin_census_xml" / f"SYNTHETIC_cin_{year}.xml")
         for name in ("children", "cin_episodes", "assessments", "s47", "cp_plans"):
             a = getattr(flat, name).drop(columns="source").reset_index(drop=True)
             b = getattr(xml, name).drop(columns="source").reset_index(drop=True)

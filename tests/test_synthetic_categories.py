@@ -120,7 +120,7 @@ def assert_reads_back_by_category(root: Path, truth: pd.DataFrame) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", demandmodel.DataRepairWarning)
         eps = demandmodel.read_ssda903(root / "ssda903", repair=True).episodes
-    faults = pd.read_csv(root / "synthetic_faults.csv", dtype=str)
+    faults = pd.read_csv(root / "SYNTHETIC_faults.csv", dtype=str)
     blanked = set(faults.loc[faults["fault"] == "invalid_code", "child"])
     by_cat = truth.groupby(["date", "placement_category"])["count"].sum().unstack(fill_value=0)
     assert set(eps["placement_category"]) <= set(CATEGORIES)
@@ -136,7 +136,7 @@ def assert_reads_back_by_category(root: Path, truth: pd.DataFrame) -> None:
 
 
 def test_demo_returns_read_back_to_the_true_stock_by_category() -> None:
-    truth = pd.read_csv(DEMO / "truth_stock_31march.csv")
+    truth = pd.read_csv(DEMO / "SYNTHETIC_truth_stock_31march.csv")
     assert_reads_back_by_category(DEMO, truth)
     assert (truth.groupby("placement_category")["count"].sum() > 0).all()
     assert set(truth["placement_category"]) == set(CATEGORIES)

@@ -140,7 +140,7 @@ def test_written_returns_read_back_to_the_truth(seed: int, years: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         la.write(root, rng=seed, cin_years=[2023])
-        manifest = pd.read_csv(root / "synthetic_faults.csv")
+        manifest = pd.read_csv(root / "SYNTHETIC_faults.csv")
         strict = manifest.loc[manifest["fault"] != "stale_open_episode"]
         try:
             demandmodel.read_ssda903(root / "ssda903")

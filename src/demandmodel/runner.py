@@ -91,9 +91,14 @@ def _panel(root: Path) -> pd.DataFrame | None:
 
 
 def _population_ratio(root: Path, la_code: str) -> dict[str, dict[int, float]]:
-    """Variant / principal population by period, from a ``population_projection.csv`` if present."""
-    path = root / "population_projection.csv"
-    if not path.is_file():
+    """Variant / principal population by period, from a population projection file if present.
+
+    The file is ``population_projection.csv`` or, in the synthetic demo dataset,
+    ``SYNTHETIC_population_projection.csv`` (the plain name wins when both are there).
+    """
+    names = ("population_projection.csv", "SYNTHETIC_population_projection.csv")
+    path = next((root / n for n in names if (root / n).is_file()), None)
+    if path is None:
         return {}
     proj = pd.read_csv(path, dtype={"la_code": str})
     proj = proj[proj["la_code"] == la_code]

@@ -7,7 +7,8 @@ the state log of every child in care, and the true stock by date and state
 (:meth:`SyntheticLA.true_stock`). :func:`write_synthetic_la` writes what an analyst really has for
 the collection years 2014-2023 (years ending 31 March): SSDA903 returns, CIN census tables,
 workforce, DfE-style published tables and population estimates and projections, with a few
-data-quality faults listed in ``synthetic_faults.csv``. See the modules ``synthetic_spec`` (the
+data-quality faults listed in ``SYNTHETIC_faults.csv``. Every file written is named
+``SYNTHETIC_...`` so that none can pass for (or share a name with) a real return or table. See the modules ``synthetic_spec`` (the
 model), ``synthetic_sim``, ``synthetic_episodes``, ``synthetic_cin`` (the simulation),
 ``synthetic_write`` and ``synthetic_published`` (the files).
 
@@ -21,7 +22,7 @@ Examples
 >>> stock = la.true_stock(["2022-03-31"])
 >>> int(stock["count"].sum()) > 0
 True
->>> (demandmodel.demo_data_path() / "ssda903" / "2023" / "episodes.csv").is_file()
+>>> (demandmodel.demo_data_path() / "ssda903" / "2023" / "SYNTHETIC_episodes.csv").is_file()
 True
 """
 
@@ -236,12 +237,16 @@ def write_synthetic_la(
 ) -> list[Path]:
     """Write every file of the synthetic LA under ``folder``; returns the paths written.
 
-    Layout: ``ssda903/YEAR/{header,episodes,uasc,reviews,missing,ad1,placed_adoption,prevperm}.csv``, ``cin_census/YEAR/*.csv``,
-    ``workforce.csv``, ``population_projection.csv``, ``dfe/{cla,cin,population,workforce}/*.csv``,
-    ``truth_stock_31march.csv``, ``truth_levels_31march.csv``, ``synthetic_spec.json``, ``synthetic_faults.csv`` and a README.
+    Every file but the README is named ``SYNTHETIC_<name>`` (the name of the real return or
+    table it imitates, marked): ``ssda903/YEAR/SYNTHETIC_{header,episodes,uasc,reviews,missing,
+    ad1,placed_adoption,prevperm}.csv``, ``cin_census/YEAR/SYNTHETIC_*.csv``,
+    ``SYNTHETIC_workforce.csv``, ``SYNTHETIC_population_projection.csv``,
+    ``dfe/{cla,cin,population,workforce}/SYNTHETIC_*.csv``, ``SYNTHETIC_truth_stock_31march.csv``,
+    ``SYNTHETIC_truth_levels_31march.csv``, ``SYNTHETIC_spec.json``, ``SYNTHETIC_faults.csv``,
+    and a README.md.
     ``rng`` drives only the injected faults and workforce noise. ``cin_years`` limits the CIN
     census folders written (default: every year; the published tables always cover every year).
-    ``cin_xml=True`` also writes each of those years as one XML file, ``cin_census_xml/cin_YEAR.xml``.
+    ``cin_xml=True`` also writes each of those years as one XML file, ``cin_census_xml/SYNTHETIC_cin_YEAR.xml``.
 
     Examples
     --------
@@ -251,7 +256,7 @@ def write_synthetic_la(
     >>> folder = tempfile.mkdtemp()
     >>> paths = demandmodel.write_synthetic_la(la, folder, rng=3)
     >>> sorted(p.name for p in paths if p.parent.name == "2022" and "ssda903" in str(p))[:3]
-    ['ad1.csv', 'episodes.csv', 'header.csv']
+    ['SYNTHETIC_ad1.csv', 'SYNTHETIC_episodes.csv', 'SYNTHETIC_header.csv']
     """
     root = Path(folder)
     gen = as_generator(rng)
@@ -269,7 +274,7 @@ def write_synthetic_la(
         tables = sw.cin_census_year(la.cin, la.children, y, spec.la_code)
         paths += sw.write_tables(tables, root / "cin_census" / str(y), list(tables))
         if cin_xml:
-            xml_path = root / "cin_census_xml" / f"cin_{y}.xml"
+            xml_path = sw.marked(root / "cin_census_xml" / f"cin_{y}.xml")
             xml_path.parent.mkdir(parents=True, exist_ok=True)
             xml_path.write_bytes(cin_census_xml(tables))
             paths.append(xml_path)
@@ -284,9 +289,9 @@ def write_synthetic_la(
         bom = name.endswith(
             ("cla_number_and_rate_per_10k_children.csv", "on_31_march_by_characteristics.csv")
         )
-        paths.append(sw.write_csv(frame, root / name, bom=bom))
-    paths.append(sw.write_csv(manifest, root / "synthetic_faults.csv"))
-    spec_path = root / "synthetic_spec.json"
+        paths.append(sw.write_csv(frame, sw.marked(root / name), bom=bom))
+    paths.append(sw.write_csv(manifest, sw.marked(root / "faults.csv")))
+    spec_path = sw.marked(root / "spec.json")
     spec_path.write_text(json.dumps(spec.to_dict(), indent=1) + "\n", encoding="utf-8")
     paths.append(spec_path)
     readme = root / "README.md"
@@ -302,20 +307,20 @@ def _readme(spec: SyntheticSpec, manifest: pd.DataFrame) -> str:
     return f"""# SYNTHETIC DATA - {spec.la_name}, LA code {spec.la_code}
 
 NO REAL CHILD IS DESCRIBED HERE. Every record was simulated by `demandmodel.make_synthetic_la`
-(see `synthetic_spec.json` for the true parameters). Collection years {spec.first_year}-{spec.last_year}
-(years ending 31 March).
+(see `SYNTHETIC_spec.json` for the true parameters). Every data file is named `SYNTHETIC_...`.
+Collection years {spec.first_year}-{spec.last_year} (years ending 31 March).
 
-- `ssda903/YEAR/`: SSDA903 returns (header, episodes, uasc, reviews, missing, ad1,
+- `ssda903/YEAR/SYNTHETIC_*.csv`: SSDA903 returns (header, episodes, uasc, reviews, missing, ad1,
   placed_adoption, prevperm); each re-submits every episode open in its year; DD/MM/YYYY dates;
   SEX 1/2.
-- `cin_census/YEAR/`: CIN census, flattened `csc-validator-be-cin` tables, ISO dates.
-- `workforce.csv`: la_code, date (30 September), case_holding_fte, agency_fte, cases_held, vacancies.
-- `dfe/`: published-style tables (explore-education-statistics layout, this LA only).
-- `population_projection.csv`: la_code, period (mid-year), variant (principal/high/low), pop_0_17.
-- `truth_stock_31march.csv`: the TRUE stock in care on each 31 March by state (age band,
-  placement category, duration band, UASC); `truth_levels_31march.csv`: children at each level
+- `cin_census/YEAR/SYNTHETIC_*.csv`: CIN census, flattened `csc-validator-be-cin` tables, ISO dates.
+- `SYNTHETIC_workforce.csv`: la_code, date (30 September), case_holding_fte, agency_fte, cases_held, vacancies.
+- `dfe/*/SYNTHETIC_*.csv`: published-style tables (explore-education-statistics layout, this LA only).
+- `SYNTHETIC_population_projection.csv`: la_code, period (mid-year), variant (principal/high/low), pop_0_17.
+- `SYNTHETIC_truth_stock_31march.csv`: the TRUE stock in care on each 31 March by state (age band,
+  placement category, duration band, UASC); `SYNTHETIC_truth_levels_31march.csv`: children at each level
   LAC > CP > CIN on each 31 March.
-- `synthetic_faults.csv`: the data-quality faults injected into the returns (row = 1-based data row):
+- `SYNTHETIC_faults.csv`: the data-quality faults injected into the returns (row = 1-based data row):
 {faults}
 
 Regenerate byte for byte: `python data/make_demo.py` from the repository root.

@@ -4,11 +4,14 @@ Each SSDA903 return re-submits every episode open at any time in its collection 
 31 March); an episode still open on 31 March has a blank DEC, REC and REASON_PLACE_CHANGE and comes
 back in the next return. Dates are DD/MM/YYYY, SEX is 1/2. A few data-quality faults like those in
 real returns are injected and listed (file, row, child, column, fault, message) in the manifest;
-``row`` is the 1-based data row in the file (header excluded).
+``row`` is the 1-based data row in the file (header excluded). Every file name carries the
+``SYNTHETIC_`` prefix (:func:`marked`), e.g. ``ssda903/2023/SYNTHETIC_episodes.csv``; the readers
+recognise tables by their columns, not their names.
 
 The CIN census is written in the flattened layout of ``csc-validator-be-cin`` (one folder a year:
 ``Header``, ``ChildIdentifiers``, ``ChildCharacteristics``, ``CINdetails``, ``Assessments``,
-``Section47``, ``ChildProtectionPlans``), ISO dates as in the XML, booleans ``0``/``1``.
+``Section47``, ``ChildProtectionPlans``, each ``SYNTHETIC_``-prefixed), ISO dates as in the XML,
+booleans ``0``/``1``.
 
 Examples
 --------
@@ -33,8 +36,30 @@ EPISODE_COLS = ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER",
 HEADER_COLS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 UASC_COLS = ("CHILD", "SEX", "DOB", "DUC")
 FAULT_COLS = ("file", "row", "child", "column", "fault", "message")
+PREFIX = "SYNTHETIC_"
 DMY = "%d/%m/%Y"
 ISO = "%Y-%m-%d"
+
+
+def marked(path: Path) -> Path:
+    """``path`` with its file name marked as synthetic: ``SYNTHETIC_`` in front of the name.
+
+    A name already starting ``synthetic_`` (any case) has that part replaced rather than doubled.
+    Every data file of the synthetic LA is named this way, so that no file can be mistaken for
+    (or share a name with) a real return or published table.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> marked(Path("ssda903/2023/episodes.csv")).as_posix()
+    'ssda903/2023/SYNTHETIC_episodes.csv'
+    >>> marked(Path("synthetic_faults.csv")).name
+    'SYNTHETIC_faults.csv'
+    """
+    name = path.name
+    if name.lower().startswith(PREFIX.lower()):
+        name = name[len(PREFIX) :]
+    return path.with_name(PREFIX + name)
 
 
 def fmt_dates(days: Iterable[Any], fmt: str) -> list[str]:
@@ -343,7 +368,7 @@ def _cell(frame: pd.DataFrame, i: int, column: str) -> str:
 
 
 def _file(year: int) -> str:
-    return f"ssda903/{year}/episodes.csv"
+    return f"ssda903/{year}/{PREFIX}episodes.csv"
 
 
 def _fault(
@@ -361,5 +386,5 @@ def write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> Path:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], folder: Path, names: Sequence[str]) -> list[Path]:
-    """Write ``tables[name]`` to ``folder/name.csv`` for each name."""
-    return [write_csv(tables[n], folder / f"{n}.csv") for n in names]
+    """Write ``tables[name]`` to ``folder/SYNTHETIC_name.csv`` for each name."""
+    return [write_csv(tables[n], marked(folder / f"{n}.csv")) for n in names]
