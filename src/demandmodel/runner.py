@@ -142,7 +142,7 @@ def build_engine(
         panel, la_code=cfg.la_code, measure="cla_31mar", origin=cfg.origin
     )
     return AggregateEngine(
-        fit=aggregate, horizon=cfg.horizon, entry_age_shares=_entry_shares(panel, cfg)
+        fit=aggregate, horizon=cfg.horizon, entry_age_shares=entry_shares(panel, cfg)
     )
 
 
@@ -155,7 +155,7 @@ _AGE_BANDS = {
 }
 
 
-def _entry_shares(panel: pd.DataFrame, cfg: RunConfig) -> dict[tuple[int, int], float]:
+def entry_shares(panel: pd.DataFrame, cfg: RunConfig) -> dict[tuple[int, int], float]:
     """Share of CLA starts by age band: the LA's own at the origin, else England's."""
     for code in (cfg.la_code, "970"):
         rows = panel[

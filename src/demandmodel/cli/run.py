@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _la_task(key: Hashable, payload: dict[str, Any], rng: np.random.Generator) -> pd.DataFrame:
     """One LA's scenarios: the projection table of a single-LA run (seeded as that run is)."""
-    from demandmodel.runner import _entry_shares
+    from demandmodel.runner import entry_shares
     from demandmodel.scenarios.engines import AggregateEngine
     from demandmodel.scenarios.run import run_scenarios
 
@@ -109,9 +109,7 @@ def _la_task(key: Hashable, payload: dict[str, Any], rng: np.random.Generator) -
         origin=cfg.origin,
         context=payload["context"],
     )
-    engine = AggregateEngine(
-        fit=fit, horizon=cfg.horizon, entry_age_shares=_entry_shares(rows, cfg)
-    )
+    engine = AggregateEngine(fit=fit, horizon=cfg.horizon, entry_age_shares=entry_shares(rows, cfg))
     comparison = run_scenarios(
         engine, payload["scenarios"], n_samples=cfg.samples, rng=np.random.SeedSequence(cfg.seed)
     )
