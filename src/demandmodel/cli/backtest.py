@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from demandmodel.cli.forecast import (
-    DEFAULT_MEASURES,
     BadOption,
     add_parallel_options,
-    check_measures,
     executor_for,
-    load_panel,
+    load_inputs,
     select_las,
     write_table,
 )
@@ -68,8 +66,6 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the backtest, write the rows, print the summary table."""
     from demandmodel.backtest import backtest, evaluate
-    from demandmodel.errors import DemandModelError
-    from demandmodel.models.base import get_model
 
     try:
         origins = parse_origins(args.origins)
@@ -81,18 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     models = list(args.model or ["auto", "naive"])
     try:
-        for m in models:
-            get_model(m)
-    except DemandModelError as err:
-        print(f"demandmodel: error: --model: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    measures = list(args.measure or DEFAULT_MEASURES)
-    panel = load_panel(args.data)
-    problem = check_measures(panel, measures)
-    if problem:
-        print(f"demandmodel: error: --measure: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
+        panel, measures = load_inputs(args, models)
         la_codes = select_las(panel, args)
         with executor_for(args) as executor:
             rows = backtest(

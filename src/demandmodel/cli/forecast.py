@@ -187,27 +187,37 @@ def check_measures(panel: pd.DataFrame, measures: list[str]) -> str | None:
     return None
 
 
+def load_inputs(args: argparse.Namespace, models: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Check the ``--model`` names, read ``--data`` and check ``--measure``: the panel and measures.
+
+    Raises :class:`BadOption` (exit code 2) naming the option at fault.
+    """
+    from demandmodel.errors import DemandModelError
+    from demandmodel.models.base import get_model
+
+    for name in models:
+        try:
+            get_model(name)
+        except DemandModelError as err:
+            raise BadOption(f"--model: {err}") from None
+    measures = list(args.measure or DEFAULT_MEASURES)
+    panel = load_panel(args.data)
+    problem = check_measures(panel, measures)
+    if problem:
+        raise BadOption(f"--measure: {problem}")
+    return panel, measures
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the forecast and write the CSV."""
     from demandmodel.batch import forecast_panel
     from demandmodel.errors import DemandModelError
-    from demandmodel.models.base import get_model
 
     if args.horizon < 1 or args.n_samples < 1:
         print("demandmodel: error: --horizon and --n-samples must be >= 1", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        get_model(args.model)
-    except DemandModelError as err:
-        print(f"demandmodel: error: --model: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    measures = list(args.measure or DEFAULT_MEASURES)
-    panel = load_panel(args.data)
-    problem = check_measures(panel, measures)
-    if problem:
-        print(f"demandmodel: error: --measure: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
+        panel, measures = load_inputs(args, [args.model])
         la_codes = select_las(panel, args)
         with executor_for(args) as executor:
             fc, failures = forecast_panel(
