@@ -15,21 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-OUTPUT_COLUMNS = (
-    "date",
-    "state",
-    "level",
-    "age_band",
-    "placement",
-    "mean",
-    "q025",
-    "q10",
-    "q25",
-    "q50",
-    "q75",
-    "q90",
-    "q975",
-)
+from demandmodel.columns import QUANTILES
+
+OUTPUT_COLUMNS = ("date", "state", "level", "age_band", "placement", "mean", *QUANTILES)
 
 
 def register(sub: Any) -> None:

@@ -60,6 +60,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -81,7 +82,14 @@ from demandmodel.models.base import (
 )
 from demandmodel.models.pooling import la_groups, pooled_trends, wide_log
 
-__all__ = ["FLOWS", "AggregateSpec", "FittedAggregate", "StockFlowPaths", "simulate_stock_flow"]
+__all__ = [
+    "FLOWS",
+    "AggregateSpec",
+    "FittedAggregate",
+    "RatePaths",
+    "StockFlowPaths",
+    "simulate_stock_flow",
+]
 
 FLOWS: dict[str, tuple[str, str | None]] = {
     "cla_31mar": ("cla_starts", "cla_ceases"),
@@ -167,6 +175,17 @@ def simulate_stock_flow(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RatePaths:
+    """Drawn paths, each ``(n_samples, horizon)``: entries per 10,000 children, the leaving hazard,
+    the adjustment as a share of the opening stock, and children aged 0-17."""
+
+    entry_rate: np.ndarray
+    exit_hazard: np.ndarray
+    adjustment_rate: np.ndarray
+    population: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RateTrend:
     """A log-rate's damped-trend random walk: last level, shrunk trend, its s.e., volatility."""
 
@@ -248,6 +267,21 @@ class FittedAggregate(FittedSeries):
         >>> bool(fewer.stock[:, 2].mean() < base.stock[:, 2].mean() - 20)
         True
         """
+        gen = as_generator(rng)
+        rates = self.draw_rates(horizon, n_samples=n_samples, rng=gen)
+        rates = dataclasses.replace(
+            rates,
+            entry_rate=rates.entry_rate * _per_year(entry_multiplier, horizon, "entry_multiplier"),
+            exit_hazard=rates.exit_hazard * _per_year(exit_multiplier, horizon, "exit_multiplier"),
+        )
+        return self.run_paths(rates, rng=gen)
+
+    def draw_rates(self, horizon: int, *, n_samples: int, rng: RNGLike = None) -> RatePaths:
+        """Draw the rate paths (entry rate, leaving hazard, adjustment) and the population path.
+
+        Scenario engines change these and pass them to :meth:`run_paths` with the same generator,
+        so a baseline and a scenario share every draw (common random numbers).
+        """
         if horizon > len(self.population):
             raise DemandModelError(
                 f"LA {self.la_code}: the fitted population covers {len(self.population)} years, "
@@ -255,17 +289,22 @@ class FittedAggregate(FittedSeries):
             )
         gen = as_generator(rng)
         a = self.entries.draw(horizon, n_samples, self.damping, gen)
-        a = a * _per_year(entry_multiplier, horizon, "entry_multiplier")
         d = np.minimum(self.exits.draw(horizon, n_samples, self.damping, gen), 1.5)
-        d = d * _per_year(exit_multiplier, horizon, "exit_multiplier")
         r = self.adjustment_mean + self.adjustment_sd * gen.standard_normal((n_samples, horizon))
+        pop = np.broadcast_to(
+            np.asarray(self.population[:horizon], dtype=float), (n_samples, horizon)
+        )
+        return RatePaths(entry_rate=a, exit_hazard=d, adjustment_rate=r, population=pop.copy())
+
+    def run_paths(self, rates: RatePaths, *, rng: RNGLike = None) -> StockFlowPaths:
+        """Simulate stocks from the origin's stock along given rate paths."""
         return simulate_stock_flow(
             float(self.history.iloc[-1]),
-            entry_rate=a,
-            exit_hazard=d,
-            population=self.population[:horizon],
-            adjustment_rate=r,
-            rng=gen,
+            entry_rate=rates.entry_rate,
+            exit_hazard=rates.exit_hazard,
+            population=rates.population,
+            adjustment_rate=rates.adjustment_rate,
+            rng=rng,
         )
 
     def _draw(self, horizon: int, n_samples: int, gen: np.random.Generator) -> np.ndarray:

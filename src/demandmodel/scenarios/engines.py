@@ -35,6 +35,7 @@ workforce_change   no effect on demand; used by the caseload step
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -415,14 +416,12 @@ class AggregateEngine:
         self, scenario: Scenario, *, n_samples: int, rng: np.random.SeedSequence
     ) -> Forecast:
         """Paths under ``scenario``; the model's own draws are shared with the baseline."""
-        from demandmodel.models.aggregate import simulate_stock_flow
+        from demandmodel.models.base import history_frame
 
         fit, h = self.fit, self.horizon
         gen = np.random.default_rng(child_seed(rng, "aggregate"))
-        a = fit.entries.draw(h, n_samples, fit.damping, gen)
-        d = np.minimum(fit.exits.draw(h, n_samples, fit.damping, gen), 1.5)
-        r = fit.adjustment_mean + fit.adjustment_sd * gen.standard_normal((n_samples, h))
-        pop = np.broadcast_to(np.asarray(fit.population[:h], dtype=float), (n_samples, h)).copy()
+        rates = fit.draw_rates(h, n_samples=n_samples, rng=gen)
+        a, d, pop = rates.entry_rate, rates.exit_hazard, rates.population
         periods = [fit.origin + k + 1 for k in range(h)]
         level = MEASURE_LEVEL.get(self.measure, "lac")
         for k, item in enumerate(scenario.interventions):
@@ -431,22 +430,15 @@ class AggregateEngine:
             eff = np.random.default_rng(child_seed(rng, "effect", k))
             share = np.array([item.share_in_period(p) for p in periods])
             a, d, pop = self._apply(item, a, d, pop, share, eff, n_samples)
-        paths = simulate_stock_flow(
-            float(fit.history.iloc[-1]),
-            entry_rate=a,
-            exit_hazard=d,
-            population=pop,
-            adjustment_rate=r,
-            rng=gen,
-        )
-        base = fit.forecast(h, n_samples=1, rng=0)
+        changed = dataclasses.replace(rates, entry_rate=a, exit_hazard=d, population=pop)
+        paths = fit.run_paths(changed, rng=gen)
         return Forecast(
             samples=paths.stock[:, :, None],
             periods=tuple(periods),
-            series=base.series,
-            model=base.model,
+            series=pd.DataFrame({"la_code": [fit.la_code], "measure": [fit.measure]}),
+            model=fit.model_name,
             origin=fit.origin,
-            history=base.history,
+            history=history_frame(fit.history, la_code=fit.la_code, measure=fit.measure),
             metadata={"scenario": scenario.name},
         )
 
