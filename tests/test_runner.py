@@ -163,3 +163,20 @@ def test_result_keeps_what_the_charts_were_drawn_from(sib_run: tuple[object, Pat
     table = result.tables["caseload"]  # type: ignore[attr-defined]
     median = np.median(fc.samples[:, -1, 0])
     assert median == pytest.approx(table[table["scenario"] == "baseline"]["caseload_q50"].iloc[-1])
+
+
+def test_shift_from_an_unpriced_sub_type_is_refused() -> None:
+    from demandmodel.costs import DEFAULT_PROVIDER_MIX, UnitCosts
+    from demandmodel.errors import ScenarioError
+    from demandmodel.scenarios.consequences import cost_samples
+
+    children = {"placed_with_parents": np.full((2, 1), 10.0)}
+    shift = [("placed_with_parents", "in_house_fostering", np.full((2, 1), 0.5))]
+    with pytest.raises(ScenarioError, match="'placed_with_parents': it has no unit cost"):
+        cost_samples(
+            children,
+            years=[2024],
+            unit_costs=UnitCosts(),
+            provider_mix=DEFAULT_PROVIDER_MIX,
+            shifts=shift,
+        )

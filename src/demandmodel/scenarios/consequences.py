@@ -153,11 +153,17 @@ def cost_samples(
     for src, dst, share in shifts:
         if src not in costs:
             continue
-        moved_children = costs[src] / np.array([unit_costs.weekly(src, year=y) for y in years])
-        moved = moved_children * share
-        costs[src] = costs[src] - moved * np.array([unit_costs.weekly(src, year=y) for y in years])
-        price = np.array([unit_costs.weekly(dst, year=y) for y in years])
-        costs[dst] = costs.get(dst, 0.0) + moved * price
+        # Children move between sub-types at their prices: the moved cost is re-priced.
+        src_price = np.array([unit_costs.weekly(src, year=y) for y in years])
+        if (src_price <= 0).any():
+            raise ScenarioError(
+                f"placement_mix_shift from {src!r}: it has no unit cost, so the children moved "
+                "cannot be counted from its cost; shift between priced sub-types."
+            )
+        moved_cost = costs[src] * share
+        ratio = np.array([unit_costs.weekly(dst, year=y) for y in years]) / src_price
+        costs[src] = costs[src] - moved_cost
+        costs[dst] = costs.get(dst, 0.0) + moved_cost * ratio
     return costs
 
 
