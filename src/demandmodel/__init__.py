@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from demandmodel.data.workforce import Workforce, read_workforce
     from demandmodel.models.aggregate import AggregateSpec
     from demandmodel.models.base import available_models, get_model, register_model
+    from demandmodel.models.global_model import GlobalSpec
     from demandmodel.models.markov import (
         MarkovChain,
         MarkovFit,
@@ -92,6 +93,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "PathwayFit": ("demandmodel.models.pathway", "PathwayFit"),
     "PathwayModel": ("demandmodel.models.pathway", "PathwayModel"),
     "PooledSpec": ("demandmodel.models.pooled", "PooledSpec"),
+    "GlobalSpec": ("demandmodel.models.global_model", "GlobalSpec"),
     "RateMultiplier": ("demandmodel.models.markov", "RateMultiplier"),
     "RunConfig": ("demandmodel.config", "RunConfig"),
     "SSDA903Data": ("demandmodel.data.ssda903", "SSDA903Data"),
@@ -150,6 +152,7 @@ __all__ = [
     "Effect",
     "FallbackWarning",
     "Forecast",
+    "GlobalSpec",
     "InsufficientHistoryError",
     "MarkovChain",
     "MarkovFit",

@@ -31,7 +31,7 @@ statsmodels style, so the batch layer, backtests and ensembles can treat them al
 Per-series models subclass :class:`SeriesModel` and implement only ``_fit_series(y, ...)``.
 Models are found by name through a registry: :func:`register_model` (called at import by each model
 module) and :func:`get_model`; :func:`available_models` lists the names. The modules
-``demandmodel.models.{baselines,timeseries,ensemble,aggregate,pooled}`` are imported on first look-up.
+``demandmodel.models.{baselines,timeseries,ensemble,aggregate,pooled,global_model}`` are imported on first look-up.
 
 Examples
 --------
@@ -374,6 +374,7 @@ _MODEL_MODULES = (
     "demandmodel.models.ensemble",
     "demandmodel.models.aggregate",
     "demandmodel.models.pooled",
+    "demandmodel.models.global_model",
 )
 _loaded = False
 

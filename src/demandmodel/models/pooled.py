@@ -95,13 +95,33 @@ from demandmodel.forecast import Forecast
 from demandmodel.models.base import FittedModel, FittedSeries, register_model
 from demandmodel.models.pooling import la_groups, pooled_trends, wide_log
 
-__all__ = ["FittedPooled", "PoolContext", "PooledSpec"]
+__all__ = ["FittedPooled", "PoolContext", "PooledSpec", "spread_growth"]
 
 POP_MEASURE = "pop_0_17"
 
 
 def _cum_damp(phi: float, horizon: int) -> np.ndarray:
     return np.cumsum(phi ** np.arange(1, horizon + 1))
+
+
+def spread_growth(pools: list[np.ndarray], *, default: float = 0.5) -> float:
+    """How the 10-90% spread of pooled errors grows with the horizon: ``spread ~ h ** growth``.
+
+    Fitted on the log-log scale when three or more horizons have errors, clipped to [0.5, 1]
+    (random walk to trend); else ``default``.
+
+    Examples
+    --------
+    >>> pools = [np.linspace(-1, 1, 50) * h for h in (1, 2, 3)]
+    >>> spread_growth(pools), spread_growth(pools[:2])
+    (1.0, 0.5)
+    """
+    if len(pools) < 3:
+        return default
+    spread = np.array([np.quantile(p, 0.9) - np.quantile(p, 0.1) for p in pools])
+    h = np.arange(1, len(pools) + 1)
+    slope = np.polyfit(np.log(h), np.log(np.maximum(spread, 1e-9)), 1)[0]
+    return float(np.clip(slope, 0.5, 1.0))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -249,7 +269,7 @@ class PooledSpec:
         lp = self._log_population(panel, wide, origin)
         trend, sigma, pop_trend = self._trends(z, lp, groups)
         errors, slopes, pulls = self._error_pools(z, lp, groups)
-        growth = self._growth(errors)
+        growth = spread_growth(errors, default=self.growth_default)
         observed = np.isfinite(z)
         last_idx = np.where(
             observed.any(axis=1), z.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1), -1
@@ -350,14 +370,6 @@ class PooledSpec:
             # Too little history for out-of-sample errors: normal with the LA volatility (as naive).
             pools.append(np.sort(stats.norm.ppf((np.arange(200) + 0.5) / 200)))
         return pools, tuple(slopes), tuple(pulls)
-
-    def _growth(self, pools: list[np.ndarray]) -> float:
-        if len(pools) < 3:
-            return self.growth_default
-        spread = np.array([np.quantile(p, 0.9) - np.quantile(p, 0.1) for p in pools])
-        h = np.arange(1, len(pools) + 1)
-        slope = np.polyfit(np.log(h), np.log(np.maximum(spread, 1e-9)), 1)[0]
-        return float(np.clip(slope, 0.5, 1.0))
 
     def fit(
         self,

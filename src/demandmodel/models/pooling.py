@@ -24,17 +24,26 @@ from demandmodel import columns as C
 from demandmodel.data.geography import ENGLAND, REGIONS
 from demandmodel.errors import DemandModelError
 
-__all__ = ["REGION_COLUMN", "eb_shrink", "is_la_code", "la_groups", "pooled_trends", "wide_log"]
+__all__ = [
+    "AGGREGATE_CODES",
+    "REGION_COLUMN",
+    "eb_shrink",
+    "is_la_code",
+    "la_groups",
+    "pooled_trends",
+    "wide_log",
+]
 
 REGION_COLUMN = "region"
 """Optional Panel column naming each LA's region (used when no ``regions`` mapping is given)."""
 
-_AGGREGATE_CODES = frozenset({ENGLAND, *(code for code, _, _ in REGIONS)})
+AGGREGATE_CODES = frozenset({ENGLAND, *(code for code, _, _ in REGIONS)})
+"""The England (970) and region (980-990) pseudo-codes of the Panel."""
 
 
 def is_la_code(code: str) -> bool:
     """A DfE 3-digit LA code, not England's or a region's pseudo-code (970, 980-990)."""
-    return len(code) == 3 and code.isdigit() and code not in _AGGREGATE_CODES
+    return len(code) == 3 and code.isdigit() and code not in AGGREGATE_CODES
 
 
 def wide_log(panel: pd.DataFrame, *, measure: str, origin: int) -> pd.DataFrame:
