@@ -111,8 +111,8 @@ def test_real_subset_identical_three_ways(shared_data: Path, dask_executor: Exec
         warnings.simplefilter("ignore", demandmodel.UnreadFileWarning)
         panel = demandmodel.read_dfe(shared_data / "dfe" / "cla")
     codes = sorted(panel.loc[panel["measure"] == "cla_31mar", "la_code"].astype(str).unique())
-    subset = [*codes[:6], "970"]  # England: auto falls back to its default model
-    # auto on CLA is the pooled model: its pool context is prepared once and shipped
+    subset = [*codes[:6], "970"]  # England too: the global model forecasts it on its own drift
+    # auto on CLA is the global model: its pool context is prepared once and shipped
     runs = _three_ways(
         demandmodel.forecast_panel,
         dask_executor,

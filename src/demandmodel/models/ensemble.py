@@ -489,7 +489,7 @@ class SelectSpec:
         )
 
 
-AUTO_CHOICE: dict[str, str] = {"cla_31mar": "pooled"}
+AUTO_CHOICE: dict[str, str] = {"cla_31mar": "global", "cp_31mar": "revert", "cin_31mar": "revert"}
 """Model behind ``auto`` per measure (registry names), chosen by backtests at origins <= 2016."""
 
 AUTO_DEFAULT = "naive"
@@ -528,8 +528,8 @@ class AutoSpec:
 
     Examples
     --------
-    >>> AutoSpec().model_for("cp_31mar"), AutoSpec(choice={"cp_31mar": "drift"}).model_for("cp_31mar")
-    ('naive', 'drift')
+    >>> AutoSpec().model_for("cp_31mar"), AutoSpec().model_for("cla_starts")
+    ('revert', 'naive')
     """
 
     choice: Mapping[str, str] = field(default_factory=lambda: dict(AUTO_CHOICE))

@@ -22,7 +22,7 @@ origin the same rule (with the drift known then) is scored on every LA, the erro
 by the LA's volatility and pooled by horizon; paths join horizons through a Gaussian copula.
 
 Two variants are registered: ``global`` (drift and pull) and ``revert`` (pull only, no drift).
-Evidence and the choice behind ``auto``: :doc:`backtest results </backtest-results>` and
+Evidence and the choice behind ``auto``: ``docs/backtest-results.md``, made by
 ``benchmarks/accuracy.py``.
 
 Examples
