@@ -1,6 +1,6 @@
 """Benchmark the child-level Markov model against cs-demand-model 0.5.1 (speed, memory, accuracy).
 
-Run:  .venv/bin/python benchmarks/markov.py [--runs 3] [--skip-peer] [--skip-accuracy]
+Run:  .venv/bin/python benchmarks/markov.py [--runs 3] [--skip-peer] [--skip-speed] [--skip-accuracy]
 
 * **Speed, end to end** on ``shared/data/ssda903_synthetic/d2i_cs_demand_model_combined``: ours is
   ``demandmodel project`` (read, clean, fit, project 2 years daily with 1,000 Monte Carlo paths,
@@ -87,11 +87,14 @@ def speed_end_to_end(runs: int, peer: Path | None, tmp: Path) -> dict[str, Any]:
     return out
 
 
-def _fit_d2i() -> Any:
+def _fit_d2i(duration_edges: tuple[int, ...] | None = ()) -> Any:
+    """Fit on the d2i returns: 30 states by default (the speed target's); ``None``: default space."""
     from demandmodel import MarkovModel, read_ssda903
+    from demandmodel.models.states import StateSpace
 
     data = read_ssda903(D2I, repair=True)
-    return MarkovModel().fit(
+    space = StateSpace() if duration_edges is None else StateSpace(duration_edges=duration_edges)
+    return MarkovModel(space=space).fit(
         data.episodes, reference_start="2019-04-01", reference_end="2021-03-31"
     )
 
@@ -99,12 +102,15 @@ def _fit_d2i() -> Any:
 def projection_only(runs: int) -> dict[str, Any]:
     fit = _fit_d2i()
     x0 = fit.stock_at("2021-03-31").to_numpy()
-    out: dict[str, Any] = {"states": len(x0)}
-    for label, init in (("la_stock", x0), ("stock_x10", x0 * 10)):
+    default = _fit_d2i(None)
+    x0d = default.stock_at("2021-03-31").to_numpy()
+    out: dict[str, Any] = {"states": len(x0), "default_states": len(x0d)}
+    cases = (("la_stock", fit, x0), ("stock_x10", fit, x0 * 10), ("default_space", default, x0d))
+    for label, model_fit, init in cases:
         times, cpu = [], []
         for r in range(runs):
             t0, c0 = time.perf_counter(), time.process_time()
-            fit.project(start="2021-03-31", years=5, samples=1000, rng=r, initial=init)
+            model_fit.project(start="2021-03-31", years=5, samples=1000, rng=r, initial=init)
             times.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
         out[label] = {
@@ -203,8 +209,10 @@ def _rewound_peer_folder(src: Path, origin: pd.Timestamp, dest: Path) -> Path:
         if year > last_year:
             continue
         for table in ("episodes", "header", "uasc"):
-            f = year_dir / f"{table}.csv"
-            if not f.exists():
+            # demo files are named SYNTHETIC_<table>.csv (issue 2); written returns <table>.csv
+            found = [year_dir / f"{table}.csv", year_dir / f"SYNTHETIC_{table}.csv"]
+            f = next((c for c in found if c.exists()), None)
+            if f is None:
                 continue
             df = pd.read_csv(f, dtype=str, keep_default_na=False)
             if table == "episodes":
@@ -337,6 +345,9 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument(
+        "--skip-speed", action="store_true", help="skip the speed and uncertainty parts"
+    )
+    parser.add_argument(
         "--samples", type=int, default=500, help="MC paths in the accuracy backtest"
     )
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
@@ -348,12 +359,14 @@ def main() -> None:
     peer = None if args.skip_peer else ensure_peer(args.peer_venv)
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
-        results: dict[str, Any] = {"speed_end_to_end": speed_end_to_end(args.runs, peer, tmp)}
-        print(json.dumps(results, indent=2), flush=True)
-        results["projection_only"] = projection_only(args.runs)
-        print(json.dumps(results["projection_only"], indent=2), flush=True)
-        results["uncertainty"] = uncertainty()
-        print(json.dumps(results["uncertainty"], indent=2), flush=True)
+        results: dict[str, Any] = {}
+        if not args.skip_speed:
+            results["speed_end_to_end"] = speed_end_to_end(args.runs, peer, tmp)
+            print(json.dumps(results, indent=2), flush=True)
+            results["projection_only"] = projection_only(args.runs)
+            print(json.dumps(results["projection_only"], indent=2), flush=True)
+            results["uncertainty"] = uncertainty()
+            print(json.dumps(results["uncertainty"], indent=2), flush=True)
         if not args.skip_accuracy:
             results["accuracy"] = accuracy(peer, tmp, args.samples)
             print(json.dumps(results["accuracy"], indent=2, default=str), flush=True)
