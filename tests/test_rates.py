@@ -19,7 +19,7 @@ def episodes() -> pd.DataFrame:
 
 
 def test_occurrence_exposure_recovers_generating_rates(episodes: pd.DataFrame) -> None:
-    space = StateSpace(age_edges=(0, 18))  # one age band: every rate is one cell
+    space = StateSpace(age_edges=(0, 18), duration_edges=())  # one age band: every rate is one cell
     fit = MarkovModel(space=space, k=0.0).fit(
         episodes, reference_start="2016-01-01", reference_end="2020-12-31"
     )
@@ -47,7 +47,9 @@ def _days_in_window(ep: pd.DataFrame) -> float:
 
 
 def test_exposure_is_split_at_birthdays(episodes: pd.DataFrame) -> None:
-    fit = MarkovModel(k=0.0).fit(episodes, reference_start="2016-01-01", reference_end="2020-12-31")
+    fit = MarkovModel(space=StateSpace(duration_edges=()), k=0.0).fit(
+        episodes, reference_start="2016-01-01", reference_end="2020-12-31"
+    )
     r = fit.rates()
     exits = r[r["kind"] == "exit"]
     by_band = (
@@ -80,7 +82,7 @@ def test_shrinkage_pulls_sparse_cells_toward_the_pool() -> None:
 def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(
     episodes: pd.DataFrame,
 ) -> None:
-    space = StateSpace(age_edges=(0, 18))
+    space = StateSpace(age_edges=(0, 18), duration_edges=())
     fit = MarkovModel(space=space, k=0.0, half_life=365.0).fit(
         episodes, reference_start="2016-01-01", reference_end="2020-12-31"
     )
@@ -93,7 +95,7 @@ def test_recent_weighting_changes_counts_not_the_estimate_of_a_constant_rate(
 def test_projection_from_simulated_history_tracks_its_own_steady_state(
     episodes: pd.DataFrame,
 ) -> None:
-    space = StateSpace(age_edges=(0, 18))
+    space = StateSpace(age_edges=(0, 18), duration_edges=())
     fit = MarkovModel(space=space).fit(
         episodes, reference_start="2017-01-01", reference_end="2020-12-31"
     )
@@ -120,7 +122,7 @@ def test_bad_dates_are_reported_with_row_and_value() -> None:
 
 
 def test_entries_follow_the_population(episodes: pd.DataFrame) -> None:
-    space = StateSpace(age_edges=(0, 18))
+    space = StateSpace(age_edges=(0, 18), duration_edges=())
     kw = dict(reference_start="2016-01-01", reference_end="2020-12-31")
     flat = MarkovModel(space=space).fit(episodes, **kw)
     steady = pd.DataFrame({"period": range(2015, 2026), "population": 10_000.0})
@@ -147,7 +149,7 @@ def test_entries_follow_the_population(episodes: pd.DataFrame) -> None:
 
 
 def test_projection_carries_the_observed_history(episodes: pd.DataFrame) -> None:
-    fit = MarkovModel(space=StateSpace(age_edges=(0, 18))).fit(
+    fit = MarkovModel(space=StateSpace(age_edges=(0, 18), duration_edges=())).fit(
         episodes, reference_start="2019-01-01", reference_end="2020-12-31"
     )
     fc = fit.project(start="2020-12-31", years=0.5, samples=20, rng=1)
@@ -157,3 +159,19 @@ def test_projection_carries_the_observed_history(episodes: pd.DataFrame) -> None
     assert total.iloc[-1] == fit.stock_at("2020-12-31").sum()
     ax = fc.select(kind="total").plot()
     assert ax is not None
+
+
+def test_uniform_ageing_uses_one_over_the_band_width(episodes: pd.DataFrame) -> None:
+    kw = dict(reference_start="2016-01-01", reference_end="2020-12-31")
+    space = StateSpace(duration_edges=())
+    uniform = MarkovModel(space=space, ageing="uniform").fit(episodes, **kw).flows
+    observed = MarkovModel(space=space).fit(episodes, **kw).flows
+    age = uniform[uniform["kind"] == "ageing"]
+    width = np.diff(np.asarray(space.age_edges, dtype=float)) * 365.25
+    band = space.components()["age_i"].to_numpy()[age["origin"].to_numpy()]
+    np.testing.assert_allclose(age["rate"], 1.0 / width[band])
+    # Fixed rates are not redrawn; the observed ones come from the crossings seen.
+    assert (age["shape"] == 0).all()
+    seen = observed[(observed["kind"] == "ageing") & (observed["count"] > 0)]
+    seen_band = space.components()["age_i"].to_numpy()[seen["origin"].to_numpy()]
+    assert len(seen) > 0 and not np.allclose(seen["rate"], 1.0 / width[seen_band])

@@ -204,7 +204,8 @@ def shrink(flows: pd.DataFrame, *, exposure: np.ndarray, k: float) -> pd.DataFra
     """Gamma posterior of each flow's rate, shrunk toward the rate pooled over its ``group``.
 
     ``flows`` needs ``origin, count, group, fallback`` (``fallback``: prior mean when the group has
-    no exposure). Adds ``exposure, pooled, shape, rate_param, rate, lower, upper`` (95% interval).
+    no exposure). Adds ``exposure, pooled, shape, rate_param, rate``. Rows marked ``fixed`` (if that
+    column is present) take their ``fallback`` as the rate, with no posterior (shape 0).
     """
     out = flows.copy()
     e = exposure[out["origin"].to_numpy()]
@@ -222,6 +223,10 @@ def shrink(flows: pd.DataFrame, *, exposure: np.ndarray, k: float) -> pd.DataFra
     pos = (shape > 0) & (rate_param > 0)
     safe_rp = np.where(rate_param > 0, rate_param, 1.0)
     out["rate"] = np.where(pos, shape / safe_rp, np.where(rate_param > 0, 0.0, pooled))
+    if "fixed" in out.columns:  # fixed rates (uniform ageing) are their fallback, not estimated
+        fixed = out["fixed"].to_numpy(dtype=bool)
+        out.loc[fixed, "rate"] = out.loc[fixed, "fallback"]
+        out.loc[fixed, "shape"] = 0.0
     return out
 
 
