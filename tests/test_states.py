@@ -83,7 +83,7 @@ def test_uasc_stream_and_stock_on_a_day() -> None:
         ],
         ignore_index=True,
     )
-    space = StateSpace(separate_uasc=True)
+    space = StateSpace(separate_uasc=True, duration_edges=())
     seg, _ = care_segments(e, space)
     stock = pd.Series(
         stock_at(seg, space, float(days(["2021-01-01"])[0])), index=space.labels()["state"]

@@ -64,9 +64,10 @@ def register(sub: Any) -> None:
         "--duration-bands",
         type=int,
         nargs="*",
-        default=[],
+        default=None,
         metavar="DAYS",
-        help="duration-in-care band edges in days, e.g. 91 365 730 (tunnel states)",
+        help="duration-in-care band edges in days (tunnel states; default 91 182 365 730 1460; "
+        "the flag with no values turns them off)",
     )
     p.add_argument("--separate-uasc", action="store_true", help="UASC as a separate stream")
     p.add_argument(
@@ -117,13 +118,14 @@ def run(args: argparse.Namespace) -> int:
     from demandmodel.data.ssda903 import read_ssda903
     from demandmodel.errors import DemandModelError
     from demandmodel.models.markov import MarkovModel
-    from demandmodel.models.states import StateSpace
+    from demandmodel.models.states import DEFAULT_DURATION_EDGES, StateSpace
 
     if args.samples < 1 or args.years <= 0:
         raise DemandModelError("--samples must be >= 1 and --years > 0.")
     population = _population(args.population, args.population_variant) if args.population else None
     data = read_ssda903(args.ssda903, repair=args.repair)
-    space = StateSpace(duration_edges=tuple(args.duration_bands), separate_uasc=args.separate_uasc)
+    edges = DEFAULT_DURATION_EDGES if args.duration_bands is None else tuple(args.duration_bands)
+    space = StateSpace(duration_edges=edges, separate_uasc=args.separate_uasc)
     fit = MarkovModel(space=space, k=args.k).fit(
         data.episodes,
         reference_start=args.reference_start,

@@ -52,7 +52,7 @@ class MarkovModel:
     --------
     >>> from demandmodel.models.markov import MarkovModel
     >>> MarkovModel(k=100.0).space.n_states
-    30
+    180
     """
 
     space: StateSpace = field(default_factory=lambda: StateSpace())
@@ -165,8 +165,8 @@ class MarkovFit:
     >>> int(fit.stock_at("2020-03-31").sum())
     2
     >>> seen = fit.rates().query("count > 0")
-    >>> sorted(seen["kind"])
-    ['ageing', 'entry', 'entry', 'entry', 'exit', 'move']
+    >>> sorted(seen["kind"])  # 'duration': crossings of the duration-in-care band edges
+    ['ageing', 'duration', 'duration', 'duration', 'duration', 'entry', 'entry', 'entry', 'exit', 'move']
     >>> fc = fit.project(start="2020-03-31", years=1, samples=100, rng=1, record="year")
     >>> fc.select(kind="total").to_frame()[["period", "q50"]].shape
     (1, 2)

@@ -7,7 +7,9 @@ absorbing state kept outside the transient states. Every part is a user option:
   reaching the top edge (18) means leaving care;
 * ``placements`` - placement categories, taken from the episodes' ``placement_category`` (via
   ``category_map``; the SSDA903 code table fills a missing category);
-* ``duration_edges`` - optional duration-in-care bands in days (tunnel states), e.g. ``(91, 365, 730)``;
+* ``duration_edges`` - duration-in-care bands in days (tunnel states); by default
+  ``(91, 182, 365, 730, 1460)`` (3 and 6 months, 1, 2 and 4 years), because the chance of leaving
+  care falls steeply with time in care; ``()`` turns them off;
 * ``separate_uasc`` - unaccompanied asylum-seeking children as their own stream;
 * ``exclude_legal_status`` / ``temporary_placements`` - respite episodes are excluded and temporary
   moves absorbed into the surrounding placement (the readers already do this; tolerated here).
@@ -20,10 +22,11 @@ Examples
 --------
 >>> from demandmodel.models.states import StateSpace
 >>> space = StateSpace()
->>> space.n_states, space.age_labels
-(30, ('under 1', '1-4', '5-9', '10-15', '16-17'))
->>> space.labels().loc[7, ["state", "age_band", "placement"]].tolist()
-['1-4|residential', '1-4', 'residential']
+>>> space.n_states, space.age_labels, space.duration_labels
+(180, ('under 1', '1-4', '5-9', '10-15', '16-17'), ('0-90d', '91-181d', '182-364d', '365-729d', '730-1459d', '1460d+'))
+>>> flat = StateSpace(duration_edges=())
+>>> flat.n_states, flat.labels().loc[7, ["state", "age_band", "placement"]].tolist()
+(30, ['1-4|residential', '1-4', 'residential'])
 >>> StateSpace(duration_edges=(91, 365), separate_uasc=True).n_states
 180
 """
@@ -44,6 +47,9 @@ from demandmodel.data.ssda903_codes import CATEGORIES
 
 PLACEMENT_CATEGORIES: Final = CATEGORIES
 DEFAULT_AGE_EDGES: Final = (0, 1, 5, 10, 16, 18)
+DEFAULT_DURATION_EDGES: Final = (91, 182, 365, 730, 1460)
+"""Default duration-in-care band edges (days): exit rates fall steeply with time in care, so a
+stock whose duration mix is not steady (e.g. after a rise in entries) drifts without them."""
 RESPITE_LEGAL_STATUS: Final = ("V3", "V4")
 TEMPORARY_PLACEMENTS: Final = ("T0", "T1", "T2", "T3", "T4")
 CATEGORY_ALIASES: Final[dict[str, str]] = {
@@ -107,7 +113,7 @@ class StateSpace:
 
     age_edges: tuple[int, ...] = DEFAULT_AGE_EDGES
     placements: tuple[str, ...] = PLACEMENT_CATEGORIES
-    duration_edges: tuple[int, ...] = ()
+    duration_edges: tuple[int, ...] = DEFAULT_DURATION_EDGES
     separate_uasc: bool = False
     exclude_legal_status: tuple[str, ...] = RESPITE_LEGAL_STATUS
     temporary_placements: tuple[str, ...] = TEMPORARY_PLACEMENTS
