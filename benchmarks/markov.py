@@ -309,18 +309,19 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
             rows.append(
                 {
                     "origin": o.date(), "horizon": round((d - o).days / 365.25), "series": series,
-                    "actual": actual, "ours": r.mean, "q10": r.q10, "q90": r.q90, "q025": r.q025,
+                    "actual": actual, "ours": r.mean, "ours_median": r.q50, "q10": r.q10, "q90": r.q90, "q025": r.q025,
                     "q975": r.q975,
                     "peer": float(peer_rows.get((d, series), np.nan)) if peer_rows is not None else np.nan,
                 }
             )  # fmt: skip
     m = pd.DataFrame(rows)
     m["err_ours"] = (m["ours"] - m["actual"]).abs()
+    m["err_ours_median"] = (m["ours_median"] - m["actual"]).abs()
     m["err_peer"] = (m["peer"] - m["actual"]).abs()
     m["in80"] = (m["actual"] >= m["q10"]) & (m["actual"] <= m["q90"])
     m["in95"] = (m["actual"] >= m["q025"]) & (m["actual"] <= m["q975"])
     table = (
-        m.groupby(["series", "horizon"])[["actual", "err_ours", "err_peer", "in80", "in95"]]
+        m.groupby(["series", "horizon"])[["actual", "err_ours", "err_ours_median", "err_peer", "in80", "in95"]]
         .mean()
         .round(3)
         .reset_index()

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from demandmodel.errors import DemandModelError
 from demandmodel.models.states import StateSpace, add_years
@@ -328,7 +329,20 @@ def entry_table(
 
 
 def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` posterior draws of every rate in a table (rows with zero shape or ``fixed`` stay put)."""
+    """``n`` posterior draws of every rate in a table (rows with zero shape or ``fixed`` stay put).
+
+    Draws are Latin hypercube: each rate's ``n`` draws take one uniform from each of ``n``
+    equal-probability strata of its Gamma posterior, in an order shuffled independently per rate.
+    Marginals are exact and rates independent, but the mean of a projection over a few dozen rate
+    sets is far less noisy than with plain random draws (the stock is close to additive in rates).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"shape": [4.0], "rate_param": [2.0], "rate": [2.0]})
+    >>> d = draw_gamma(t, 1000, np.random.default_rng(0))
+    >>> round(float(d.mean()), 2), bool(abs(np.median(d) - 1.84) < 0.02)
+    (2.0, True)
+    """
     shape = table["shape"].to_numpy(dtype=float)
     rp = table["rate_param"].to_numpy(dtype=float)
     rate = table["rate"].to_numpy(dtype=float)
@@ -336,7 +350,10 @@ def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndar
     live = (shape > 0) & (rp > 0) & ~fixed
     out = np.tile(rate, (n, 1))
     if live.any():
-        out[:, live] = rng.gamma(shape[live], 1.0 / rp[live], size=(n, int(live.sum())))
+        k = int(live.sum())
+        strata = rng.permuted(np.tile(np.arange(n)[:, None], (1, k)), axis=0)
+        u = (strata + rng.random((n, k))) / n
+        out[:, live] = special.gammaincinv(shape[live], u) / rp[live]
     return out
 
 
