@@ -321,7 +321,9 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
     m["in80"] = (m["actual"] >= m["q10"]) & (m["actual"] <= m["q90"])
     m["in95"] = (m["actual"] >= m["q025"]) & (m["actual"] <= m["q975"])
     table = (
-        m.groupby(["series", "horizon"])[["actual", "err_ours", "err_ours_median", "err_peer", "in80", "in95"]]
+        m.groupby(["series", "horizon"])[
+            ["actual", "err_ours", "err_ours_median", "err_peer", "in80", "in95"]
+        ]
         .mean()
         .round(3)
         .reset_index()
