@@ -336,6 +336,7 @@ def accuracy(peer: Path | None, tmp: Path, samples: int) -> dict[str, Any] | Non
         "coverage95_all": float(m["in95"].mean()),
         "coverage95_total": float(m.loc[m["series"] == "total", "in95"].mean()),
         "peer_failures": failures,
+        "rows": m.astype({"origin": str}).round(2).to_dict("records"),
     }
 
 

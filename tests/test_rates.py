@@ -9,7 +9,7 @@ from markov_sim import EXIT, MOVE, simulate_episodes
 
 from demandmodel import DataValidationError
 from demandmodel.models.markov import MarkovModel
-from demandmodel.models.rates import gamma_interval, shrink
+from demandmodel.models.rates import draw_gamma, gamma_interval, shrink
 from demandmodel.models.states import StateSpace
 
 
@@ -175,3 +175,16 @@ def test_uniform_ageing_uses_one_over_the_band_width(episodes: pd.DataFrame) -> 
     seen = observed[(observed["kind"] == "ageing") & (observed["count"] > 0)]
     seen_band = space.components()["age_i"].to_numpy()[seen["origin"].to_numpy()]
     assert len(seen) > 0 and not np.allclose(seen["rate"], 1.0 / width[seen_band])
+
+
+def test_stratified_posterior_draws_keep_the_distribution_and_steady_the_mean() -> None:
+    table = pd.DataFrame({"shape": [2.0, 0.5], "rate_param": [1.0, 4.0], "rate": [2.0, 0.125]})
+    rng = np.random.default_rng(7)
+    sets = [draw_gamma(table, 50, rng) for _ in range(300)]
+    pooled = np.concatenate(sets)
+    # every draw is still a Gamma(shape, rate) draw: mean and variance of the posterior
+    assert pooled.mean(axis=0) == pytest.approx([2.0, 0.125], rel=0.03)
+    assert pooled.var(axis=0) == pytest.approx([2.0, 0.5 / 16], rel=0.1)
+    # but the mean of 50 draws varies far less than plain sampling's sd / sqrt(50)
+    plain_sd = np.sqrt([2.0, 0.5 / 16]) / np.sqrt(50)
+    assert (np.std([s.mean(axis=0) for s in sets], axis=0) < 0.4 * plain_sd).all()
