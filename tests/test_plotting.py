@@ -217,3 +217,25 @@ def test_figure_and_axes_new_or_given() -> None:
     given = Figure().subplots()
     fig2, ax2, own2 = S.figure_and_axes(given)
     assert not own2 and ax2 is given and fig2 is given.figure
+
+
+def test_episode_level_series_are_named_in_plain_english() -> None:
+    series = pd.DataFrame(
+        {"state": ["total"] * 3, "level": ["looked_after"] * 3, "age_band": ["", "10-15", ""],
+         "placement": ["", "", "fostering"], "kind": ["total", "age_band", "placement"]}
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    fc = Forecast(
+        samples=rng.poisson(300, (50, 2, 3)).astype(float),
+        periods=(pd.Timestamp("2024-03-31"), pd.Timestamp("2025-03-31")),
+        series=series,
+        model="markov",
+    )
+    titles = {
+        kind: P.fan_chart(fc.select(kind=kind)).get_figure().texts[0].get_text()
+        for kind in ("total", "age_band", "placement")
+    }
+    assert titles["total"].startswith("Children looked after projected")
+    assert titles["age_band"].startswith("Children looked after aged 10-15")
+    assert titles["placement"].startswith("Children looked after in fostering")
+    assert not any("Value" in t for t in titles.values())

@@ -57,6 +57,8 @@ def describe(forecast: Forecast) -> tuple[str, str]:
     """``(subject, description)`` of a single-series forecast, from its ``measure`` and LA labels."""
     row = forecast.series.iloc[0]
     measure = str(row[C.MEASURE]) if C.MEASURE in forecast.series.columns else ""
+    if not measure and "level" in forecast.series.columns:  # an episode-level (Markov) series
+        return _describe_state(row)
     subject, desc = MEASURE_LABELS.get(measure, (measure or "Value", measure or "Value"))
     where = ""
     for col in (C.LA_NAME, C.LA_CODE):
@@ -64,6 +66,36 @@ def describe(forecast: Forecast) -> tuple[str, str]:
             where = str(row[col]) if col == C.LA_NAME else f"LA {row[col]}"
             break
     return subject, f"{desc}, {where}" if where else desc
+
+
+LEVEL_LABELS: dict[str, str] = {
+    "looked_after": "Children looked after",
+    "cp": "Children on child protection plans",
+    "cin_other": "Children in need (not on a plan or in care)",
+}
+"""Plain-English subjects of the episode-level model's levels (CIN -> CP -> LAC pathway)."""
+
+
+def _describe_state(row: pd.Series) -> tuple[str, str]:
+    """``(subject, description)`` of one series of a Markov projection (level, age band, placement).
+
+    Examples
+    --------
+    >>> _describe_state(pd.Series({"level": "looked_after", "age_band": "", "placement": "fostering",
+    ...                            "kind": "placement", "state": "total"}))
+    ('Children looked after in fostering', 'Children looked after, placement: fostering')
+    """
+    level = str(row.get("level", "") or "")
+    subject = LEVEL_LABELS.get(level, level.replace("_", " ").capitalize() or "Value")
+    kind = str(row.get("kind", ""))
+    if kind == "state":
+        return subject, f"{subject}, state {row.get('state', '')}"
+    age, place = (str(row.get(c, "") or "").replace("_", " ") for c in ("age_band", "placement"))
+    if kind == "placement" and place:
+        return f"{subject} in {place}", f"{subject}, placement: {place}"
+    if kind == "age_band" and age:
+        return f"{subject} aged {age}", f"{subject}, age band {age}"
+    return subject, f"{subject}, all ages and placements"
 
 
 def single_series(forecast: Forecast, what: str = "A fan chart") -> None:
