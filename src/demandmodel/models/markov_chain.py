@@ -33,6 +33,7 @@ Two states, ``a -> b`` at 0.01 a day and ``b -> a`` at 0.03: the steady state is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,8 @@ from demandmodel.errors import DemandModelError, ScenarioError
 from demandmodel.forecast import Forecast
 from demandmodel.models.markov_numerics import (
     _binomial_sparse,
+    _poisson_inverse,
+    counter_uniforms,
     expm_and_integral,
     record_points,
     time_grid,
@@ -139,6 +142,19 @@ class Moments:
         m = self.mean @ weights.T
         v = np.einsum("gi,rij,gj->rg", weights, self.cov, weights)
         return m, v
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """``0, 1, ..., c - 1`` for each count ``c``, concatenated (the rank of each unit in its group).
+
+    Examples
+    --------
+    >>> _ranks(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.asarray(np.arange(int(counts.sum())) - starts)
 
 
 def _total_row(level: str) -> pd.DataFrame:
@@ -379,6 +395,7 @@ class MarkovChain:
         parameter_uncertainty: bool = True,
         parameter_draws: int | None = None,
         history: pd.DataFrame | None = None,
+        common_random_numbers: bool = False,
     ) -> Forecast:
         """Monte Carlo paths of every state and aggregate at the record dates, as a Forecast.
 
@@ -388,6 +405,12 @@ class MarkovChain:
         (default: one per simulation while the matrix exponentials stay cheap, i.e. up to
         ``2e8 / (states + 1) ** 3`` sets and at least 50), simulation ``s`` using set
         ``s % parameter_draws``.
+
+        With ``common_random_numbers`` (for comparing scenarios run with the same seed) every draw
+        inverts a counter-based uniform addressed by (step, purpose, simulation and state, rank
+        of the child within the cell), so two runs whose counts differ in a few cells still share
+        the randomness of all the others: their path-by-path difference measures the scenario, not
+        two independent sets of luck. Off by default (a little slower, and a different stream).
         """
         gen = as_generator(rng)
         seed = rng if isinstance(rng, int) else None
@@ -400,6 +423,9 @@ class MarkovChain:
         n_sets = max(1, min(int(parameter_draws), samples)) if parameter_uncertainty else 1
         fr, er = self._rates(n_sets, gen if parameter_uncertainty else None)
         set_of = s_ix % n_sets
+        # common random numbers: every draw inverts a counter-based uniform addressed by
+        # (step, purpose, cell or simulation, rank), so runs stay paired cell by cell
+        crn_key = int(gen.integers(2**62)) if common_random_numbers else None
         x0 = np.asarray(initial, dtype=float)
         if (x0 < 0).any() or not np.allclose(x0, np.round(x0)):
             raise DemandModelError(
@@ -435,22 +461,31 @@ class MarkovChain:
                 cum2 = cum.reshape(n_sets * (n + 1), n + 1)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
                 p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
-            idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0)
+            draws = None if crn_key is None else functools.partial(counter_uniforms, crn_key, k, 0)
+            idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0, draws)
             touched = [idx]
             if idx.size:
                 who = np.repeat(idx, k_move)
                 base = who - who % (n + 1)
                 rows = cum2[set_of[who // (n + 1)] * (n + 1) + who % (n + 1)]
-                u = gen.random(who.size) * rows[:, -1]
-                to = base + (rows < u[:, None]).sum(axis=1)
+                if crn_key is None:
+                    u = gen.random(who.size)
+                else:  # the j-th mover of a cell in this step has its own uniform
+                    u = counter_uniforms(crn_key, k, 2 + _ranks(k_move), who)
+                to = base + (rows < (u * rows[:, -1])[:, None]).sum(axis=1)
                 x_flat[idx] -= k_move
                 np.add.at(x_flat, to, 1)
                 touched.append(to)
-            n_in = gen.poisson(lam_tot)
+            if crn_key is None:
+                n_in = gen.poisson(lam_tot)
+                u_in = gen.random(int(n_in.sum()))
+            else:
+                n_in = _poisson_inverse(lam_tot, counter_uniforms(crn_key, k, 1, s_ix))
+                u_in = counter_uniforms(crn_key, k, -1 - _ranks(n_in), np.repeat(s_ix, n_in))
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
                 rows = lam_cum[set_of[sim]]
-                dest = np.minimum((rows < gen.random(sim.size)[:, None]).sum(axis=1), n - 1)
+                dest = np.minimum((rows < u_in[:, None]).sum(axis=1), n - 1)
                 to = sim * (n + 1) + dest
                 np.add.at(x_flat, to, 1)
                 touched.append(to)

@@ -226,11 +226,14 @@ class MarkovFit:
         parameter_uncertainty: bool = True,
         parameter_draws: int | None = None,
         initial: Any = None,
+        common_random_numbers: bool = False,
     ) -> Forecast:
         """Monte Carlo projection from the stock on ``start`` for ``years`` (or to ``end``).
 
         The forecast's ``history`` holds the stocks the returns show at month ends from the
         start of the reference window to ``start`` (for charts of actuals against the fan).
+        ``common_random_numbers``: couple runs with the same seed (see
+        :meth:`MarkovChain.simulate`), for path-by-path scenario differences.
         """
         end = _end(start, years, end)
         history = self.history(end=start) if initial is None else None
@@ -246,6 +249,7 @@ class MarkovFit:
             parameter_uncertainty=parameter_uncertainty,
             parameter_draws=parameter_draws,
             history=history,
+            common_random_numbers=common_random_numbers,
         )
 
     def history(self, *, end: Any = None) -> pd.DataFrame:

@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -110,30 +110,43 @@ def _binomial_sparse(
     logq: np.ndarray,
     rng: np.random.Generator,
     p0: np.ndarray | None = None,
+    uniforms: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact Binomial(n, p) draws (1-D arrays) by CDF inversion, returned sparsely as the indices
     with a non-zero draw and the draws; fast when ``n p`` is small, as for daily moves.
 
     ``p0`` (optional) is ``(1 - p) ** n = exp(n * logq)``, the probability of no draw, when the
     caller keeps it up to date; cells where it is 1 (nobody there, or nobody can move) draw no
-    random number at all."""
+    random number at all. ``uniforms`` (optional) maps cell indices to the uniforms to invert,
+    instead of drawing from ``rng`` (common random numbers: the same uniform for the same cell
+    gives monotonely coupled draws for nearby ``n`` and ``p``); every cell is then inverted.
+
+    Examples
+    --------
+    >>> n, p = np.array([0, 5, 5]), np.array([0.1, 0.1, 0.1])
+    >>> u = np.array([0.9, 0.7, 0.95])
+    >>> idx, k = _binomial_sparse(n, p, np.log1p(-p), np.random.default_rng(0),
+    ...                           uniforms=lambda cells: u[cells])
+    >>> idx.tolist(), k.tolist()  # Binomial(5, 0.1): F(0) = 0.59, F(1) = 0.92, F(2) = 0.99
+    ([1, 2], [1, 2])
+    """
     if p0 is None:
         p0 = np.exp(n * logq)
     act = np.flatnonzero(p0 < 1.0)
-    u_act = rng.random(act.size)
+    u_act = rng.random(act.size) if uniforms is None else uniforms(act)
     hit = u_act > p0[act]
     idx = act[hit]
     if idx.size == 0:
         return idx, np.zeros(0, dtype=np.int64)
     nn, pp, uu = n[idx].astype(float), p[idx], u_act[hit]
     out = np.zeros(idx.size, dtype=np.int64)
-    big = (pp > 0.3) | (nn * pp > 20)
+    big = ((pp > 0.3) | (nn * pp > 20)) & (uniforms is None)
     if big.any():
         out[big] = rng.binomial(nn[big].astype(np.int64), pp[big])
     live = np.flatnonzero(~big)
     nn, pp, uu = nn[live], pp[live], uu[live]
     cdf = np.exp(nn * logq[idx[live]])
-    pm, ratio, k = cdf.copy(), pp / (1.0 - pp), 0
+    pm, ratio, k = cdf.copy(), pp / np.maximum(1.0 - pp, 1e-300), 0
     while live.size:
         pm = pm * (nn - k) / (k + 1) * ratio
         k += 1
@@ -142,6 +155,60 @@ def _binomial_sparse(
         go = (uu > cdf) & (nn > k)
         live, nn, uu, cdf, pm, ratio = (v[go] for v in (live, nn, uu, cdf, pm, ratio))
     return idx, out
+
+
+def _poisson_inverse(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Poisson(lam) draws by inverting the CDF at the uniforms ``u``.
+
+    Examples
+    --------
+    >>> _poisson_inverse(np.array([0.5, 0.5, 3.0]), np.array([0.5, 0.95, 0.5])).tolist()
+    [0, 2, 3]
+    """
+    k = np.zeros(lam.size, dtype=np.int64)
+    pm = np.exp(-lam)
+    cdf = pm.copy()
+    live = np.flatnonzero(u > cdf)
+    while live.size:
+        k[live] += 1
+        pm[live] = pm[live] * lam[live] / k[live]
+        cdf[live] = cdf[live] + pm[live]
+        live = live[(u[live] > cdf[live]) & (pm[live] > 0)]
+    return k
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser (a bijection of uint64 with good avalanche)."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return np.asarray(z ^ (z >> np.uint64(31)))
+
+
+def counter_uniforms(key: int, *index: np.ndarray | int) -> np.ndarray:
+    """Uniforms on [0, 1) that depend only on ``key`` and the index tuple (counter-based).
+
+    Random access: the uniform for ``(step, purpose, cell)`` is the same whichever other cells
+    are drawn, which is what common random numbers across scenarios need. Each index is folded in
+    with a SplitMix64 round.
+
+    Examples
+    --------
+    >>> a = counter_uniforms(7, 3, 0, np.arange(5))
+    >>> bool(np.array_equal(a[[1, 3]], counter_uniforms(7, 3, 0, np.array([1, 3]))))
+    True
+    >>> u = counter_uniforms(1, 0, 0, np.arange(200_000))
+    >>> round(float(u.mean()), 2), round(float(u.var()), 3)
+    (0.5, 0.083)
+    """
+    with np.errstate(over="ignore"):
+        z = _mix(np.asarray(np.uint64(key) * _GOLDEN + _GOLDEN, dtype=np.uint64))
+        for i in index:
+            z = _mix(z ^ (np.asarray(i, dtype=np.int64).astype(np.uint64) + _GOLDEN))
+    return np.asarray((z >> np.uint64(11)).astype(np.float64) * 2.0**-53)
 
 
 def _binomial(

@@ -324,6 +324,7 @@ class MarkovEngine:
                 step=self.step,
                 record=self.record_dates(),
                 multipliers=tuple(mults),
+                common_random_numbers=True,
             )
             first = first or fc
             parts.append(fc.samples)
