@@ -11,7 +11,7 @@ import pytest
 
 import demandmodel
 from demandmodel.errors import InsufficientHistoryError
-from demandmodel.models.base import get_model
+from demandmodel.models.base import NoValueAtOriginError, get_model
 from demandmodel.models.global_model import GlobalSpec, national_drift, weighted_median
 
 
@@ -121,13 +121,13 @@ def test_paths_are_deterministic_for_a_seed_and_never_negative() -> None:
     assert (np.diff(q, axis=0) >= 0).all()
 
 
-def test_unknown_la_or_no_value_at_origin_is_insufficient_history() -> None:
+def test_unknown_la_or_no_value_at_origin_is_reported() -> None:
     panel = simulated_panel(kind="iid")
     spec = get_model("global")
     with pytest.raises(InsufficientHistoryError):
         spec.fit(panel, la_code="999", measure="cp_31mar", origin=2019)
     gap = panel[~((panel["la_code"] == "301") & (panel["period"] == 2019))]
-    with pytest.raises(InsufficientHistoryError):
+    with pytest.raises(NoValueAtOriginError, match="last observed year is 2018"):
         spec.fit(gap, la_code="301", measure="cp_31mar", origin=2019)
 
 

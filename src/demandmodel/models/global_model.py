@@ -58,7 +58,7 @@ from scipy import stats
 
 from demandmodel import columns as C
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
-from demandmodel.models.base import FittedModel, register_model
+from demandmodel.models.base import FittedModel, NoValueAtOriginError, register_model
 from demandmodel.models.pooled import FittedPooled, spread_growth
 from demandmodel.models.pooling import AGGREGATE_CODES, pooled_trends, wide_log
 
@@ -291,13 +291,15 @@ class GlobalSpec:
             ctx = self.prepare(panel, measure=measure, origin=origin)
         code = str(la_code)
         row = ctx.history[ctx.codes.index(code)] if code in ctx.codes else np.zeros(0)
-        n_obs = int(np.isfinite(row).sum())
-        if n_obs < self.min_history or not np.isfinite(row[-1]) or ctx.periods[-1] != origin:
+        seen = np.isfinite(row)
+        if seen.any() and (not seen[-1] or ctx.periods[-1] != origin):
+            last = int(np.asarray(ctx.periods)[seen][-1])
+            raise NoValueAtOriginError(la_code=code, measure=measure, origin=origin, last=last)
+        if int(seen.sum()) < self.min_history:
             raise InsufficientHistoryError(
-                la_code=code, measure=measure, n=n_obs, needed=self.min_history
+                la_code=code, measure=measure, n=int(seen.sum()), needed=self.min_history
             )
         i = ctx.codes.index(code)
-        seen = np.isfinite(row)
         hist = pd.Series(
             np.expm1(row[seen]).round(6),
             index=pd.Index(np.asarray(ctx.periods)[seen], name=C.PERIOD),
