@@ -185,9 +185,9 @@ class GlobalSpec:
         n_t = z.shape[1]
         drifts = [self._drift(z[:, : j + 1]) for j in range(n_t)]
         pulls = self._pulls(z)
-        errors = self._error_pools(z, drifts, pulls)
         one = np.array(["England"] * len(z))
         _, sigma = pooled_trends(z, one, window=5, prior_df=self.prior_df)
+        errors = self._error_pools(z, sigma, drifts, pulls)
         # England and region rows: their own shrunk drift, no pull (they are sums of many LAs,
         # not noisy), the LAs' pooled errors scaled by their own volatility.
         agg = _aggregate_rows(panel, measure=measure, columns=wide.columns)
@@ -250,13 +250,13 @@ class GlobalSpec:
         return tuple(pulls)
 
     def _error_pools(
-        self, z: np.ndarray, drifts: list[float], pulls: tuple[float, ...]
+        self, z: np.ndarray, sigma: np.ndarray, drifts: list[float], pulls: tuple[float, ...]
     ) -> list[np.ndarray]:
-        """Standardised out-of-sample errors of the rule at past origins, by horizon."""
-        one = np.array(["England"] * len(z))
-        # Every past error is scaled by the LA's volatility as known now: volatilities from the
-        # first few years are mostly prior, and dividing by them inflated the pooled spread.
-        sigma = pooled_trends(z, one, window=5, prior_df=self.prior_df)[1]
+        """Standardised out-of-sample errors of the rule at past origins, by horizon.
+
+        Every past error is scaled by the LA's volatility as known now (``sigma``): volatilities
+        from the first few years are mostly prior, and dividing by them inflated the spread.
+        """
         pools: list[np.ndarray] = []
         for h in range(1, z.shape[1]):
             k = pulls[min(h, len(pulls)) - 1] if pulls else 0.0
