@@ -42,12 +42,19 @@ MEASURES = ("cla_31mar", "cp_31mar", "cin_31mar")
 QN = ("q025", "q10", "q25", "q50", "q75", "q90", "q975")
 
 
-def ours(panel: pd.DataFrame, models: list[str], origins: list[int], horizon: int, n: int):
+def ours(
+    panel: pd.DataFrame,
+    models: list[str],
+    origins: list[int],
+    horizon: int,
+    n: int,
+    measures: tuple[str, ...] = MEASURES,
+):
     from demandmodel.backtest import backtest
 
     rows, times = [], {}
     for m in models:
-        for measure in MEASURES:
+        for measure in measures:
             t0 = time.perf_counter()
             r = backtest(
                 panel,
@@ -63,7 +70,9 @@ def ours(panel: pd.DataFrame, models: list[str], origins: list[int], horizon: in
     return pd.concat(rows, ignore_index=True), times
 
 
-def peers(panel: pd.DataFrame, origins: list[int], horizon: int):
+def peers(
+    panel: pd.DataFrame, origins: list[int], horizon: int, measures: tuple[str, ...] = MEASURES
+):
     from scipy import stats
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, Naive
@@ -80,7 +89,7 @@ def peers(panel: pd.DataFrame, origins: list[int], horizon: int):
         "Naive": Naive(),
     }
     out, times = [], {}
-    for measure in MEASURES:
+    for measure in measures:
         full = series_by_la(panel, measure)
         for name, model in specs.items():
             t0 = time.perf_counter()
@@ -184,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--horizon", type=int, default=3)
     ap.add_argument("--n-samples", type=int, default=500)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument(
+        "--measures", nargs="+", default=list(MEASURES), help="Panel measures to backtest"
+    )
     ap.add_argument("--save", type=Path, help="write all backtest rows to this CSV")
     ap.add_argument("--markdown", type=Path, help="also write the tables to this Markdown file")
     ap.add_argument(
@@ -207,13 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     t_read = time.perf_counter() - t0
     # keep every measure: the aggregate model reads starts, ceases and population
     t1 = time.perf_counter()
-    rows, times = ours(panel, args.models, origins, args.horizon, args.n_samples)
+    measures = tuple(args.measures)
+    rows, times = ours(panel, args.models, origins, args.horizon, args.n_samples, measures)
     t_ours = time.perf_counter() - t1
     t_peers = 0.0
     if not args.no_peers:
         try:
             t2 = time.perf_counter()
-            prow, ptimes = peers(panel, origins, args.horizon)
+            prow, ptimes = peers(panel, origins, args.horizon, measures)
             t_peers = time.perf_counter() - t2
             rows = pd.concat([rows, prow], ignore_index=True)
             times.update(ptimes)
