@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from demandmodel import read_dfe
+from demandmodel.errors import DemandModelError
 from demandmodel.models.base import get_model
 from demandmodel.models.pooled import FittedPooled
 from demandmodel.models.pooling import wide_log
@@ -35,20 +36,21 @@ def main(rows_csv: str) -> None:
         panel = read_dfe(DATA)
     cells = rows[(rows["model"] == "Naive") & (rows["scale"] > 0)].copy()
     auto = rows[rows["model"] == "auto"].set_index(["la_code", "measure", "origin", "horizon"])
+    value = panel.set_index(["la_code", "measure", "period"])["value"]
     out = []
     for (measure, origin), g in cells.groupby(["measure", "origin"]):
         z = wide_log(panel, measure=measure, origin=2100)
         spec = get_model("revert")
         ctx = spec.prepare(panel, measure=measure, origin=int(origin))
         for r in g.itertuples():
-            last = float(panel_value(panel, r.la_code, measure, int(origin)))
+            last = float(value[(r.la_code, measure, int(origin))])
             national = float(np.nanmedian(z[origin + r.horizon] - z[origin]))
             try:
                 fit = spec.fit(panel, la_code=r.la_code, measure=measure, origin=int(origin),
                                context=ctx)  # fmt: skip
                 assert isinstance(fit, FittedPooled)
                 pull = fit.level + float(fit.shift(int(r.horizon))[-1])
-            except Exception:  # England and regions: no pull
+            except DemandModelError:  # no value at the origin: no pull
                 pull = float(np.log1p(last))
             key = (r.la_code, measure, origin, r.horizon)
             out.append(
@@ -65,12 +67,6 @@ def main(rows_csv: str) -> None:
             )  # fmt: skip
     table = pd.DataFrame(out).groupby(["block", "measure"]).mean().round(3)
     print(table.to_string())
-
-
-def panel_value(panel: pd.DataFrame, la_code: str, measure: str, period: int) -> float:
-    """One published value."""
-    m = (panel["la_code"] == la_code) & (panel["measure"] == measure) & (panel["period"] == period)
-    return float(panel.loc[m, "value"].iloc[0])
 
 
 if __name__ == "__main__":

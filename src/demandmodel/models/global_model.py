@@ -54,33 +54,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from demandmodel import columns as C
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
 from demandmodel.models.base import FittedModel, NoValueAtOriginError, register_model
-from demandmodel.models.pooled import FittedPooled, spread_growth
-from demandmodel.models.pooling import AGGREGATE_CODES, pooled_trends, wide_log
+from demandmodel.models.pooled import FittedPooled, history_from_log, normal_pool, spread_growth
+from demandmodel.models.pooling import is_la_code, pooled_trends, wide_log
 
 __all__ = ["GlobalContext", "GlobalSpec", "national_drift", "weighted_median"]
-
-
-def _aggregate_rows(panel: pd.DataFrame, *, measure: str, columns: pd.Index) -> pd.DataFrame:
-    """``log(1 + value)`` of the England and region rows of ``measure`` over ``columns``."""
-    rows = panel.loc[
-        (panel[C.MEASURE].astype(str) == measure)
-        & panel[C.LA_CODE].astype(str).isin(AGGREGATE_CODES),
-        [C.LA_CODE, C.PERIOD, C.VALUE],
-    ]
-    frame = pd.DataFrame(
-        {
-            C.LA_CODE: rows[C.LA_CODE].astype(str).to_numpy(),
-            C.PERIOD: pd.to_numeric(rows[C.PERIOD]).astype(int).to_numpy(),
-            C.VALUE: np.log1p(pd.to_numeric(rows[C.VALUE], errors="coerce").clip(lower=0.0)),
-        }
-    )
-    wide = frame.pivot_table(index=C.LA_CODE, columns=C.PERIOD, values=C.VALUE, aggfunc="last")
-    return wide.reindex(columns=columns).astype(float)
 
 
 def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -137,8 +117,6 @@ class GlobalContext:
     reversion: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     drifts: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
     """The drift of each row: the national one for LAs, their own for England and regions."""
-    pulled: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)
-    """Whether each row gets the learnt pull (LAs) or not (England and region rows)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,7 +168,8 @@ class GlobalSpec:
         errors = self._error_pools(z, sigma, drifts, pulls)
         # England and region rows: their own shrunk drift, no pull (they are sums of many LAs,
         # not noisy), the LAs' pooled errors scaled by their own volatility.
-        agg = _aggregate_rows(panel, measure=measure, columns=wide.columns)
+        agg = wide_log(panel, measure=measure, origin=origin, aggregates=True)
+        agg = agg.reindex(columns=wide.columns).astype(float)
         za = agg.to_numpy(dtype=float)
         agg_drift = np.array([self._drift(row[None, :], min_las=1) for row in za])
         agg_sigma = pooled_trends(za, np.array(["England"] * len(za)), window=5, prior_df=1.0)[1]
@@ -207,7 +186,6 @@ class GlobalSpec:
             sigma=np.concatenate([sigma, agg_sigma]),
             reversion=np.concatenate([self._reversion(z, n_t - 1), np.zeros(len(za))]),
             drifts=np.concatenate([np.full(len(z), drifts[-1]), agg_drift]),
-            pulled=np.concatenate([np.ones(len(z), bool), np.zeros(len(za), bool)]),
         )
 
     def _drift(self, z: np.ndarray, *, min_las: int = 5) -> float:
@@ -273,7 +251,7 @@ class GlobalSpec:
                 break
             pools.append(np.sort(e_all - np.median(e_all)))
         if not pools:  # no out-of-sample errors yet: normal with the LA's volatility (as naive)
-            pools.append(np.sort(stats.norm.ppf((np.arange(200) + 0.5) / 200)))
+            pools.append(normal_pool())
         return pools
 
     def fit(
@@ -300,18 +278,13 @@ class GlobalSpec:
                 la_code=code, measure=measure, n=int(seen.sum()), needed=self.min_history
             )
         i = ctx.codes.index(code)
-        hist = pd.Series(
-            np.expm1(row[seen]).round(6),
-            index=pd.Index(np.asarray(ctx.periods)[seen], name=C.PERIOD),
-            name=measure,
-        )
-        n = len(ctx.pulls) if ctx.pulled[i] else 0
+        n = len(ctx.pulls) if is_la_code(code) else 0  # England and regions: no pull
         return FittedPooled(
             model_name=self.name,
             la_code=code,
             measure=measure,
             origin=origin,
-            history=hist,
+            history=history_from_log(row, ctx.periods, measure),
             level=float(row[-1]),
             trend=float(ctx.drifts[i]),
             damping=1.0,

@@ -80,7 +80,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -95,13 +95,48 @@ from demandmodel.forecast import Forecast
 from demandmodel.models.base import FittedModel, FittedSeries, register_model
 from demandmodel.models.pooling import la_groups, pooled_trends, wide_log
 
-__all__ = ["FittedPooled", "PoolContext", "PooledSpec", "spread_growth"]
+__all__ = [
+    "FittedPooled",
+    "PoolContext",
+    "PooledSpec",
+    "history_from_log",
+    "normal_pool",
+    "spread_growth",
+]
 
 POP_MEASURE = "pop_0_17"
 
 
 def _cum_damp(phi: float, horizon: int) -> np.ndarray:
     return np.cumsum(phi ** np.arange(1, horizon + 1))
+
+
+def normal_pool(n: int = 200) -> np.ndarray:
+    """Standard normal quantiles at ``(k + 0.5) / n``: the error pool when no past errors exist.
+
+    Examples
+    --------
+    >>> p = normal_pool()
+    >>> len(p), round(float(p[100]), 3)
+    (200, 0.006)
+    """
+    return np.asarray(stats.norm.ppf((np.arange(n) + 0.5) / n))
+
+
+def history_from_log(z: np.ndarray, periods: Sequence[int] | np.ndarray, measure: str) -> pd.Series:
+    """The observed values of one ``log(1 + value)`` row as a Forecast history series.
+
+    Examples
+    --------
+    >>> history_from_log(np.log1p([3.0, np.nan, 5.0]), [2020, 2021, 2022], "cp_31mar").to_dict()
+    {2020: 3.0, 2022: 5.0}
+    """
+    seen = np.isfinite(z)
+    return pd.Series(
+        np.expm1(z[seen]).round(6),
+        index=pd.Index(np.asarray(periods, dtype=int)[seen], name=C.PERIOD),
+        name=measure,
+    )
 
 
 def spread_growth(pools: list[np.ndarray], *, default: float = 0.5) -> float:
@@ -368,7 +403,7 @@ class PooledSpec:
             pools.append(np.sort(e))
         if not pools:
             # Too little history for out-of-sample errors: normal with the LA volatility (as naive).
-            pools.append(np.sort(stats.norm.ppf((np.arange(200) + 0.5) / 200)))
+            pools.append(normal_pool())
         return pools, tuple(slopes), tuple(pulls)
 
     def fit(
@@ -404,14 +439,13 @@ class PooledSpec:
                 n=n_obs if ctx.last_period[i] == origin else 0,
                 needed=self.min_history,
             )
-        hist = np.expm1(wide_row.dropna()).round(6)
-        hist.index = pd.Index(np.asarray(hist.index, dtype=int), name=C.PERIOD)
+        hist = history_from_log(wide_row.to_numpy(dtype=float), wide_row.index.to_numpy(), measure)
         return FittedPooled(
             model_name=self.name,
             la_code=code,
             measure=measure,
             origin=origin,
-            history=hist.rename(measure),
+            history=hist,
             level=float(ctx.level[i]),
             trend=float(ctx.trend[i]),
             damping=self.damping,

@@ -46,12 +46,14 @@ def is_la_code(code: str) -> bool:
     return len(code) == 3 and code.isdigit() and code not in AGGREGATE_CODES
 
 
-def wide_log(panel: pd.DataFrame, *, measure: str, origin: int) -> pd.DataFrame:
+def wide_log(
+    panel: pd.DataFrame, *, measure: str, origin: int, aggregates: bool = False
+) -> pd.DataFrame:
     """``log(1 + value)`` of one measure, one row per LA and one column per period ``<= origin``.
 
     Only LA rows are kept (3-digit DfE codes other than England's ``970`` and the regions'
     ``980``-``990``, see :mod:`demandmodel.data.geography`); aggregate rows would otherwise count
-    twice in the pool.
+    twice in the pool. ``aggregates=True`` keeps only those England and region rows instead.
 
     Examples
     --------
@@ -71,7 +73,8 @@ def wide_log(panel: pd.DataFrame, *, measure: str, origin: int) -> pd.DataFrame:
         [C.LA_CODE, C.PERIOD, C.VALUE],
     ]
     codes = rows[C.LA_CODE].astype(str)
-    rows = rows.loc[codes.map(is_la_code).astype(bool)]
+    keep = codes.isin(AGGREGATE_CODES) if aggregates else codes.map(is_la_code).astype(bool)
+    rows = rows.loc[keep]
     if rows.empty:
         return pd.DataFrame(dtype=float)
     frame = pd.DataFrame(
