@@ -38,7 +38,7 @@ from demandmodel.data.ssda903_codes import (
     normalise_sex,
     parse_dates,
 )
-from demandmodel.data.ssda903_io import RawTable, Recorder
+from demandmodel.data.ssda903_io import RawTable, Recorder, column_values, records
 
 __all__ = ["blank", "clean_episodes", "clean_people", "stack_tables"]
 
@@ -81,7 +81,8 @@ def blank(s: pd.Series) -> pd.Series:
 
 
 def _problems(
-    rows: pd.DataFrame,
+    frame: pd.DataFrame,
+    mask: pd.Series,
     rec: Recorder,
     *,
     column: str,
@@ -92,16 +93,22 @@ def _problems(
     after: str = "",
     blank_value: bool = False,
 ) -> None:
-    """One ``rec.problem`` per row of ``rows`` about its ``column`` cell.
+    """One ``rec.problem`` per row of ``frame`` selected by ``mask``, about its ``column`` cell.
 
     ``message`` may be a function of the column name and the cell's value; ``blank_value`` reports the value as ``""``.
     """
-    for r in rows.to_dict("records"):
-        value = "" if blank_value else r.get(column, "")
+    if not mask.any():  # the usual case: skip selecting rows
+        return
+    has_value = not blank_value and column in frame.columns
+    has_child = "CHILD" in frame.columns
+    wanted = ["_file", "_row", *(["CHILD"] if has_child else []), *([column] if has_value else [])]
+    cols = list(dict.fromkeys(wanted))  # ``column`` may be CHILD itself
+    for r in records(frame.loc[mask, cols], cols):
+        value = r[column] if has_value else ""
         rec.problem(
             file=str(r["_file"]),
             row=r["_row"],
-            child=r.get("CHILD"),
+            child=r["CHILD"] if has_child else None,
             column=column,
             value=value,
             rule=rule,
@@ -125,7 +132,7 @@ def _drop(
     if not mask.any():
         return frame
     _problems(
-        frame.loc[mask], rec, column=column, rule=rule, action="dropped", message=message, fix=fix
+        frame, mask, rec, column=column, rule=rule, action="dropped", message=message, fix=fix
     )
     return frame.loc[~mask]
 
@@ -215,7 +222,8 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.Data
     )
     bad_dec = ep["end"].isna() & ~blank(ep["DEC"])
     _problems(
-        ep.loc[bad_dec],
+        ep,
+        bad_dec,
         rec,
         column="DEC",
         rule="date_invalid",
@@ -226,7 +234,8 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.Data
     )
     backwards = ep["end"].notna() & (ep["end"] < ep["start"])
     _problems(
-        ep.loc[backwards],
+        ep,
+        backwards,
         rec,
         column="DEC",
         rule="dec_before_decom",
@@ -242,7 +251,8 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.Data
         values = ep[col].fillna("").astype("string").str.strip().str.upper()
         invalid = (values != "") & ~values.isin(sorted(valid))
         _problems(
-            ep.loc[invalid],
+            ep,
+            invalid,
             rec,
             column=col,
             rule="code_invalid",
@@ -253,7 +263,8 @@ def clean_episodes(raw: pd.DataFrame, rec: Recorder, la_code: LACode) -> pd.Data
         )
         if required:
             _problems(
-                ep.loc[values == ""],
+                ep,
+                values == "",
                 rec,
                 column=col,
                 rule="code_missing",
@@ -291,7 +302,8 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -
     sex = pp["SEX"].fillna("").map(normalise_sex)
     bad_sex = sex.isna() & ~blank(pp["SEX"])
     _problems(
-        pp.loc[bad_sex],
+        pp,
+        bad_sex,
         rec,
         column="SEX",
         rule="sex_invalid",
@@ -305,7 +317,8 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -
         parsed = parse_dates(pp[col])
         bad = parsed.isna() & ~blank(pp[col])
         _problems(
-            pp.loc[bad],
+            pp,
+            bad,
             rec,
             column=col,
             rule="date_invalid",
@@ -324,12 +337,18 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -
     kept = pp.loc[~dup]
     where = dict(
         zip(
-            zip(kept["_la"], kept["CHILD"], strict=True),
-            (f"kept {f} row {r}" for f, r in zip(kept["_file"], kept["_row"], strict=True)),
+            zip(column_values(kept, "_la"), column_values(kept, "CHILD"), strict=True),
+            (
+                f"kept {f} row {r}"
+                for f, r in zip(
+                    column_values(kept, "_file"), column_values(kept, "_row"), strict=True
+                )
+            ),
             strict=True,
         )
     )
-    for r in pp.loc[dup].assign(_same=same_file[dup]).to_dict("records"):
+    merged = pp.loc[dup, ["_la", "CHILD", "_file", "_row"]].assign(_same=same_file[dup])
+    for r in records(merged, list(merged.columns)):
         into = where[(r["_la"], r["CHILD"])]
         if bool(r["_same"]):
             rec.problem(

@@ -40,13 +40,14 @@ Examples
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from demandmodel.data.ssda903_codes import RESPITE_CODES, TEMPORARY_CODES
-from demandmodel.data.ssda903_io import Recorder
+from demandmodel.data.ssda903_io import Recorder, records
 
 __all__ = [
     "IDENTITY_COLUMNS",
@@ -78,7 +79,7 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _where(row: pd.Series) -> str:
+def _where(row: Mapping[str, Any]) -> str:
     return f"{row['_file']} row {row['_row']}"
 
 
@@ -120,16 +121,18 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     gone = exact | clash | across
     if not gone.any():
         return _sorted(ep)
-    kept = ep.loc[~gone & ep.duplicated(subset=[*KEY, "start"], keep=False)]
+    cols = [*KEY, "start", "end", "_file", "_row"]
+    kept = ep.loc[~gone & ep.duplicated(subset=[*KEY, "start"], keep=False), cols]
     survivor = {
-        (la, child, start): f"{file} row {row}"
-        for la, child, start, file, row in zip(
-            kept["_la"], kept["CHILD"], kept["start"], kept["_file"], kept["_row"], strict=True
-        )
+        (r["_la"], r["CHILD"], r["start"]): f"{r['_file']} row {r['_row']}"
+        for r in records(kept, cols)
     }
     first = ep.groupby(content, dropna=False, sort=False)["_row"].transform("first")
     for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
-        for r in ep.loc[mask].assign(_first=first.to_numpy()[mask]).to_dict("records"):
+        if not mask.any():
+            continue
+        bad = ep.loc[mask, cols].assign(_first=first.to_numpy()[mask])
+        for r in records(bad, [*cols, "_first"]):
             into = survivor[(r["_la"], r["CHILD"], r["start"])]
             rec.problem(
                 file=r["_file"],
@@ -147,7 +150,7 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
                 ),
                 fix="remove the duplicate row",
             )
-    for r in ep.loc[across].to_dict("records"):
+    for r in records(ep.loc[across, cols], cols):
         into = survivor[(r["_la"], r["CHILD"], r["start"])]
         rec.note(
             file=r["_file"],
@@ -209,10 +212,12 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         "RULE_1A": "open episode in an older return, next episode is a re-entry (RNE S): closed, REC E99",
         "RULE_1": "open episode in an older return, child remained looked after: closed at the next DECOM, REC X1",
     }
-    records = ep[["_file", "_row", "CHILD"]].to_dict("records")
-    for i in np.flatnonzero(rule.to_numpy() != "").tolist():
-        name = str(rule.iat[i])
-        row = records[i]
+    ruled = np.flatnonzero(rule.to_numpy() != "")
+    names = rule.to_numpy()[ruled].tolist()
+    rows = records(ep.iloc[ruled], ["_file", "_row", "CHILD"])
+    ends = out["end"].iloc[ruled].tolist()
+    recs = out["REC"].iloc[ruled].tolist()
+    for name, row, end, rec_code in zip(names, rows, ends, recs, strict=True):
         merged = name in ("RULE_3", "RULE_3A")
         rec.note(
             file=row["_file"],
@@ -221,7 +226,7 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
             rule=name,
             action="merged" if merged else "changed",
             before="DEC=",
-            after="" if merged else f"DEC={_fmt(out['end'].iat[i])}, REC={_fmt(out['REC'].iat[i])}",
+            after="" if merged else f"DEC={_fmt(end)}, REC={_fmt(rec_code)}",
             message=messages[name],
         )
     out = out.loc[~(r3 | r3a).to_numpy()].reset_index(drop=True)
@@ -234,8 +239,10 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         (r4, "RULE_4", "episode overlaps the next episode submitted in a later return"),
         (r5, "RULE_5", "episode ended X1 but a gap precedes the next, later-submitted episode"),
     ):
-        for i in np.flatnonzero(mask.to_numpy()).tolist():
-            row = out.iloc[i].to_dict()
+        at = np.flatnonzero(mask.to_numpy())
+        nexts = n["start_next"].iloc[at].tolist()
+        cols = ["_file", "_row", "CHILD", "end"]
+        for row, nxt in zip(records(out.iloc[at], cols), nexts, strict=True):
             rec.note(
                 file=row["_file"],
                 row=row["_row"],
@@ -243,7 +250,7 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
                 rule=name,
                 action="changed",
                 before=f"DEC={_fmt(row['end'])}",
-                after=f"DEC={_fmt(n['start_next'].iat[i])}",
+                after=f"DEC={_fmt(nxt)}",
                 message=f"{text}; DEC set to the next DECOM",
             )
     fix = (r4 | r5).to_numpy()
@@ -269,9 +276,14 @@ def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     n = _neighbours(ep, ["start"])
     bad = (n["has_next"] & (n["end"].isna() | (n["end"] > n["start_next"]))).to_numpy()
     out = ep.copy()
-    for i in np.flatnonzero(bad).tolist():
-        row = ep.iloc[i]
-        nxt = ep.iloc[i + 1]
+    at = np.flatnonzero(bad)
+    cols = ["_file", "CHILD", "start", "end"]
+    nums = ep["_row"].to_numpy()  # numpy integers, as the log has always had them here
+    pairs = zip(
+        at.tolist(), records(ep.iloc[at], cols), records(ep.iloc[at + 1], cols), strict=True
+    )
+    for i, row, nxt in pairs:
+        row["_row"], nxt["_row"] = nums[i], nums[i + 1]
         if unknown[i] and pd.isna(row["end"]):
             rec.note(
                 file=row["_file"],
@@ -307,11 +319,12 @@ def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     last = unknown & ~n["has_next"].to_numpy() & out["end"].isna().to_numpy()
     if last.any():
         year_end = _march31(out["_year"])
+        files, nums, kids = (out[c].to_numpy() for c in ("_file", "_row", "CHILD"))
         for i in np.flatnonzero(last).tolist():
             rec.note(
-                file=str(out["_file"].iat[i]),
-                row=out["_row"].iat[i],
-                child=out["CHILD"].iat[i],
+                file=str(files[i]),
+                row=nums[i],
+                child=kids[i],
                 rule="dec_before_decom",
                 action="changed",
                 before="DEC unknown",
@@ -345,7 +358,8 @@ def drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     """Drop short-break episodes (legal status V3/V4), each logged. Done before stitching, so an
     excluded episode never closes or trims another."""
     mask = ep["LS"].fillna("").isin(sorted(RESPITE_CODES))
-    for r in ep.loc[mask].to_dict("records"):
+    cols = ["_file", "_row", "CHILD", "LS"]
+    for r in records(ep.loc[mask, cols], cols):
         rec.note(
             file=str(r["_file"]),
             row=r["_row"],
@@ -374,6 +388,8 @@ def absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     rne = ep["RNE"].to_numpy().copy()
     alive = np.ones(len(ep), dtype=bool)
     n = len(ep)
+    # Arrays, not .iat, for the per-row log (same scalars: numpy integers for rows).
+    files, nums, places = (ep[c].to_numpy() for c in ("_file", "_row", "PLACE"))
 
     def same(a: int, b: int) -> bool:
         return bool(las[a] == las[b] and kids[a] == kids[b])
@@ -393,25 +409,25 @@ def absorb_temporary(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
                 start[nxt], rne[nxt] = start[i], rne[i]
         if target < 0:
             rec.note(
-                file=str(ep["_file"].iat[i]),
-                row=ep["_row"].iat[i],
+                file=str(files[i]),
+                row=nums[i],
                 child=kids[i],
                 rule="temporary",
                 action="kept",
-                before=f"PLACE={ep['PLACE'].iat[i]}",
+                before=f"PLACE={places[i]}",
                 message="temporary placement with no contiguous placement around it; kept as is",
             )
             continue
         alive[i] = False
         temp[target] = False
         rec.note(
-            file=str(ep["_file"].iat[i]),
-            row=ep["_row"].iat[i],
+            file=str(files[i]),
+            row=nums[i],
             child=kids[i],
             rule="temporary",
             action="merged",
-            before=f"PLACE={ep['PLACE'].iat[i]}",
-            after=f"into {ep['_file'].iat[target]} row {ep['_row'].iat[target]}",
+            before=f"PLACE={places[i]}",
+            after=f"into {files[target]} row {nums[target]}",
             message="temporary placement (T0-T4) absorbed into the surrounding placement",
         )
     ep["start"], ep["end"], ep["REC"], ep["RNE"] = start, end, rec_col, rne
