@@ -121,20 +121,33 @@ class SSDA903Data:
     files: tuple[str, ...] = ()
 
 
-def _lookup(people: pd.DataFrame, ep: pd.DataFrame, col: str, dtype: Any) -> pd.Series:
-    """Values of ``col`` for each episode's child: same LA first, else an LA-less row."""
-    if people.empty or col not in people.columns or ep.empty:
-        empty: pd.Series = pd.Series(None, index=ep.index, dtype="object").astype(dtype)
-        return empty
-    by_la = people.drop_duplicates(["_la", "CHILD"], keep="last").set_index(["_la", "CHILD"])[col]
-    keys = pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]])
-    out = pd.Series(by_la.reindex(keys).to_numpy(), index=ep.index).astype(dtype)
-    plain = people.loc[people["_la"] == ""].drop_duplicates("CHILD", keep="last")
-    if len(plain):
-        fill = ep["CHILD"].map(plain.set_index("CHILD")[col]).astype(dtype)
-        out = out.where(out.notna(), fill)
-    result: pd.Series = out
-    return result
+def _lookup(
+    people: pd.DataFrame, ep: pd.DataFrame, dtypes: Mapping[str, Any]
+) -> dict[str, pd.Series]:
+    """Values of each column in ``dtypes`` for each episode's child: same LA first, else an
+    LA-less row (per column: a blank same-LA value falls back too).
+
+    All columns come from one reindex per key, not one per column.
+    """
+    have = [c for c in dtypes if c in people.columns]
+    if people.empty or ep.empty or not have:
+        have = []
+    else:
+        by_la = people.drop_duplicates(["_la", "CHILD"], keep="last").set_index(["_la", "CHILD"])
+        found = by_la[have].reindex(pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]]))
+        plain = people.loc[people["_la"] == ""].drop_duplicates("CHILD", keep="last")
+        fills = plain.set_index("CHILD")[have].reindex(ep["CHILD"]) if len(plain) else None
+    out: dict[str, pd.Series] = {}
+    for col, dtype in dtypes.items():
+        if col not in have:
+            out[col] = pd.Series(None, index=ep.index, dtype="object").astype(dtype)
+            continue
+        values = pd.Series(found[col].to_numpy(), index=ep.index).astype(dtype)
+        if fills is not None:
+            fill = pd.Series(fills[col].to_numpy(), index=ep.index).astype(dtype)
+            values = values.where(values.notna(), fill)
+        out[col] = values
+    return out
 
 
 def read_ssda903(
@@ -254,11 +267,13 @@ def _assemble(
         for col in ("LS", "PLACE", "PLACE_PROVIDER", "RNE", "REC"):
             ep[col] = pd.Series([], dtype="string")
     ep = ep.sort_values(["_la", "CHILD", "start"], kind="mergesort").reset_index(drop=True)
-    dob = _lookup(header, ep, "DOB", "datetime64[ns]")
-    sex = _lookup(header, ep, "SEX", "string")
+    person = {"DOB": "datetime64[ns]", "SEX": "string"}
+    from_header = _lookup(header, ep, {**person, "_uasc": "boolean"})
+    dob, sex = from_header["DOB"], from_header["SEX"]
     if not uasc.empty:
-        dob = dob.where(dob.notna(), _lookup(uasc, ep, "DOB", "datetime64[ns]"))
-        sex = sex.where(sex.notna(), _lookup(uasc, ep, "SEX", "string"))
+        from_uasc = _lookup(uasc, ep, person)
+        dob = dob.where(dob.notna(), from_uasc["DOB"])
+        sex = sex.where(sex.notna(), from_uasc["SEX"])
     in_uasc = (
         pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]]).isin(
             pd.MultiIndex.from_arrays([uasc["_la"], uasc["CHILD"]])
@@ -269,7 +284,7 @@ def _assemble(
     if not uasc.empty and (uasc["_la"] == "").any():
         in_uasc = in_uasc | ep["CHILD"].isin(uasc.loc[uasc["_la"] == "", "CHILD"]).to_numpy()
     if not header.empty:
-        flagged = _lookup(header, ep, "_uasc", "boolean").fillna(False).to_numpy(dtype=bool)
+        flagged = from_header["_uasc"].fillna(False).to_numpy(dtype=bool)
         in_uasc = np.asarray(in_uasc, dtype=bool) | flagged
     placement = ep["PLACE"].astype("string")
     category = placement.map(lambda p: categories.get(str(p), "other") if pd.notna(p) else "other")

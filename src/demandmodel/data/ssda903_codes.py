@@ -186,15 +186,18 @@ def parse_dates(values: pd.Series) -> pd.Series:
     >>> [str(d.date()) if pd.notna(d) else None for d in s]
     ['2017-04-09', '2017-04-09', None, None, '2017-04-09']
     """
-    text = values.astype("string").fillna("").str.strip().str.split(" ").str[0]
-    text = text.fillna("")
+    # Each return re-states the same dates, so parse each distinct cell once (all steps are
+    # cell by cell) and spread the results back.
+    codes, distinct = values.astype("string").fillna("").factorize()
+    text = pd.Series(distinct).str.strip().str.split(" ").str[0].fillna("")
     out = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    out = out.fillna(iso)
+    retry = out.isna() & (text != "")
+    if retry.any():  # ISO only for the cells the DD/MM/YYYY pass could not read
+        out = out.fillna(pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce"))
     # pandas accepts some odd year forms; keep only plausible returns.
     out = out.where((out.dt.year >= 1900) & (out.dt.year <= 2100))
-    result: pd.Series = out.astype("datetime64[ns]")
-    return result
+    parsed = out.astype("datetime64[ns]").to_numpy()[codes]
+    return pd.Series(parsed, index=values.index, name=values.name, dtype="datetime64[ns]")
 
 
 def collection_year(dates: pd.Series) -> pd.Series:

@@ -321,11 +321,12 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
     except csv.Error as err:
         rec.fatal(file=label, rule="csv_malformed", message=f"not a readable CSV file ({err})")
         return []
-    lines = [(i, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
-    if not lines:
+    # The header is the first row with a non-blank cell (one strip per row, not per cell).
+    head_index = next((i for i, r in enumerate(rows) if "".join(r).strip()), None)
+    if head_index is None:
         rec.fatal(file=label, rule="file_empty", message="the file has no header row")
         return []
-    head_index, header = lines[0]
+    header = rows[head_index]
     columns = [canonical_column(c) for c in header]
     while columns and columns[-1] == "":
         columns.pop()
@@ -357,10 +358,11 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
     records: list[list[str]] = []
     numbers: list[int] = []
     for index, cells in enumerate(rows[head_index + 1 :], 1):
-        if not any(cell.strip() for cell in cells):
+        stripped = [c.strip() for c in cells]  # once per cell: blank checks and the kept values
+        if not any(stripped):
             continue
-        if len(cells) > width and not any(c.strip() for c in cells[width:]):
-            cells = cells[:width]
+        if len(cells) > width and not any(stripped[width:]):
+            cells, stripped = cells[:width], stripped[:width]
         if len(cells) != width:
             if used:
                 rec.problem(
@@ -378,7 +380,7 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
                     fix="repair the row or export the file again",
                 )
             continue
-        records.append([c.strip() for c in cells])
+        records.append(stripped)
         numbers.append(index)
     frame = pd.DataFrame(records, columns=columns, dtype="string")
     if frame.empty:

@@ -89,14 +89,29 @@ def _sorted(ep: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _same_child_next(ep: pd.DataFrame) -> np.ndarray:
+    """True where the next row is the same child's; ``ep`` sorted by :data:`KEY`."""
+    group = ep.groupby(KEY, sort=False, dropna=False).ngroup().to_numpy()
+    same = np.zeros(len(ep), dtype=bool)
+    same[:-1] = group[1:] == group[:-1]
+    return same
+
+
 def _neighbours(ep: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    grouped = ep.groupby(KEY, sort=False, dropna=False)
+    """``ep`` plus each row's next and previous row of the same child (``{col}_next``,
+    ``{col}_prev``, ``has_next``, ``has_prev``), as a group-wise shift gives them.
+
+    ``ep`` is non-empty and sorted by :data:`KEY`, so a child's rows are contiguous: one shift
+    per column, blanked where it crosses to another child, replaces a groupby shift per column.
+    """
+    same_next = _same_child_next(ep)
+    same_prev = np.roll(same_next, 1)  # the first row has no previous: same_next[-1] is False
     out = ep.copy()
     for col in cols:
-        out[f"{col}_next"] = grouped[col].shift(-1)
-        out[f"{col}_prev"] = grouped[col].shift(1)
-    out["has_next"] = grouped["start"].shift(-1).notna()
-    out["has_prev"] = grouped["start"].shift(1).notna()
+        out[f"{col}_next"] = ep[col].shift(-1).where(same_next)
+        out[f"{col}_prev"] = ep[col].shift(1).where(same_prev)
+    out["has_next"] = ep["start"].shift(-1).where(same_next).notna()
+    out["has_prev"] = ep["start"].shift(1).where(same_prev).notna()
     return out
 
 
@@ -175,17 +190,18 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     if ep.empty or ep["_year"].nunique() < 2:
         return ep  # one return: nothing to stitch
     latest = ep.groupby("_la", dropna=False)["_year"].transform("max")
-    n = _neighbours(ep, ["start", "_year", "RNE", *IDENTITY_COLUMNS])
+    n = _neighbours(ep, ["start", "_year", "RNE"])
     open_err = n["end"].isna() & (n["_year"] < latest)
-
-    def same(side: str) -> pd.Series:
-        ok = n[f"has_{side}"].copy()
-        for col in IDENTITY_COLUMNS:
-            ok &= n[col].fillna("").astype(str) == n[f"{col}_{side}"].fillna("").astype(str)
-        return ok
-
+    # Rows whose identity fields equal the next row's: each column compared once, not per side.
+    equal_next = np.zeros(len(ep), dtype=bool)
+    equal_next[:-1] = True
+    for col in IDENTITY_COLUMNS:
+        cells = ep[col].fillna("").astype(str).to_numpy()
+        equal_next[:-1] &= cells[1:] == cells[:-1]
+    same_next = n["has_next"].to_numpy() & equal_next
+    same_prev = n["has_prev"].to_numpy() & np.roll(equal_next, 1)  # equal_next[-1] is False
     rule = pd.Series("", index=n.index, dtype="object")
-    r3 = open_err & (same("next") | same("prev"))
+    r3 = open_err & (same_next | same_prev)
     r3a = open_err & ~r3 & n["has_prev"] & (n["_year_prev"] > n["_year"])
     r2 = open_err & ~r3 & ~r3a & ~n["has_next"]
     r1a = open_err & ~r3 & ~r3a & ~r2 & (n["RNE_next"].fillna("") == "S")
