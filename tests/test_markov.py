@@ -18,6 +18,7 @@ from demandmodel.models.markov import (
     record_points,
     time_grid,
 )
+from demandmodel.models.markov_numerics import MoveClock, _binomial_at_least_one
 
 
 def two_state(
@@ -187,6 +188,33 @@ def test_binomial_sampler_stays_within_zero_and_n(n: int, p: float, seed: int) -
     pp = np.full((20, 3), p)
     k = _binomial(nn, pp, np.log1p(-np.minimum(pp, 1 - 1e-15)), rng)
     assert (k >= 0).all() and (k <= n).all()
+
+
+def test_move_clock_makes_each_cell_due_with_its_chance_in_every_step() -> None:
+    # 20,000 cells, each with a 10% (first half) or 30% chance of a move per step; due cells are
+    # rescheduled as a projection does. Steps 16 and 32 cross the clock's window boundaries.
+    cells = 20_000
+    p0 = np.where(np.arange(cells) < cells // 2, 0.9, 0.7)
+    clock = MoveClock(cells, np.random.default_rng(4))
+    clock.reset(p0, step=0)
+    for step in range(40):
+        due = clock.due(step)
+        assert np.unique(due).size == due.size
+        for half, chance in ((due < cells // 2, 0.1), (due >= cells // 2, 0.3)):
+            sd = np.sqrt(chance * (1 - chance) / (cells // 2))
+            assert abs(half.sum() / (cells // 2) - chance) < 4.5 * sd
+        clock.schedule(due, p0, step + 1)
+
+
+def test_binomial_at_least_one_is_the_binomial_given_a_move() -> None:
+    n, p = 12, 0.08
+    u = np.random.default_rng(1).random(200_000)
+    k = _binomial_at_least_one(
+        np.full(u.size, n), np.full(u.size, p), np.full(u.size, np.log1p(-p)), u
+    )
+    p_any = 1 - (1 - p) ** n
+    assert k.min() >= 1 and k.max() <= n
+    assert k.mean() == pytest.approx(n * p / p_any, rel=0.01)
 
 
 def test_binomial_sampler_has_binomial_moments() -> None:

@@ -188,3 +188,26 @@ def test_stratified_posterior_draws_keep_the_distribution_and_steady_the_mean() 
     # but the mean of 50 draws varies far less than plain sampling's sd / sqrt(50)
     plain_sd = np.sqrt([2.0, 0.5 / 16]) / np.sqrt(50)
     assert (np.std([s.mean(axis=0) for s in sets], axis=0) < 0.4 * plain_sd).all()
+
+
+def test_centred_draws_make_the_estimate_the_geometric_centre_of_each_states_total() -> None:
+    # state 0: two flows out (shapes 1 + 3 = A = 4, b = 10); state 1: one sparse flow (A = 0.5)
+    table = pd.DataFrame(
+        {
+            "origin": [0, 0, 1],
+            "shape": [1.0, 3.0, 0.5],
+            "rate_param": [10.0, 10.0, 4.0],
+            "rate": [0.1, 0.3, 0.125],
+        }
+    )
+    plain = draw_gamma(table, 20_000, np.random.default_rng(3))
+    centred = draw_gamma(table, 20_000, np.random.default_rng(3), centre_by="origin")
+    total = centred[:, :2].sum(axis=1)
+    # the estimate (0.4 out of state 0) is the geometric mean of the total ...
+    assert np.exp(np.log(total).mean()) == pytest.approx(0.4, rel=0.02)
+    # ... while plain draws sit below it on the log scale (their mean stay is longer)
+    assert np.exp(np.log(plain[:, :2].sum(axis=1)).mean()) < 0.95 * 0.4
+    # the destinations keep their split; the sparse state is drawn with 2 events' evidence
+    assert (centred[:, 0] / total).mean() == pytest.approx(0.25, abs=0.01)
+    assert np.exp(np.log(centred[:, 2]).mean()) == pytest.approx(0.125, rel=0.03)
+    assert centred[:, 2].std() / centred[:, 2].mean() == pytest.approx(2**-0.5, rel=0.05)

@@ -45,6 +45,8 @@ from demandmodel._random import RNGLike, as_generator
 from demandmodel.errors import DemandModelError, ScenarioError
 from demandmodel.forecast import Forecast
 from demandmodel.models.markov_numerics import (
+    MoveClock,
+    _binomial_at_least_one,
     _binomial_sparse,
     _poisson_inverse,
     counter_uniforms,
@@ -283,7 +285,7 @@ class MarkovChain:
                 None, :
             ]
         fr = (
-            draw_gamma(f, samples, rng)
+            draw_gamma(f, samples, rng, centre_by="origin")
             if "shape" in f
             else np.tile(f["rate"].to_numpy(float), (samples, 1))
         )
@@ -400,8 +402,11 @@ class MarkovChain:
         """Monte Carlo paths of every state and aggregate at the record dates, as a Forecast.
 
         Moves are multinomial (a binomial draw of movers per state, then one destination per
-        mover), entries Poisson; all vectorised over simulations. With ``parameter_uncertainty``
-        all rates are redrawn from their Gamma posteriors: ``parameter_draws`` sets of rates
+        mover), entries Poisson; all vectorised over simulations, and only cells due a move
+        (:class:`~demandmodel.models.markov_numerics.MoveClock`) are drawn in a step. With
+        ``parameter_uncertainty`` all rates are redrawn from their Gamma posteriors, each state's
+        outflow centred on the log scale (:func:`~demandmodel.models.rates.log_centring`):
+        ``parameter_draws`` sets of rates
         (default: one per simulation while the matrix exponentials stay cheap, i.e. up to
         ``2e8 / (states + 1) ** 3`` sets and at least 50), simulation ``s`` using set
         ``s % parameter_draws``.
@@ -439,6 +444,9 @@ class MarkovChain:
         rec_pos = {int(k): i for i, k in enumerate(rec)}
         cache = self._params_cache(fr, er, params)
         current, current_key = -1, b""
+        # counter-based draws address every cell every step; otherwise only cells due a move
+        clock = MoveClock(x_flat.size, gen) if crn_key is None else None
+        stamp = np.zeros(x_flat.size, dtype=np.int64)
         for k in range(len(grid)):
             if k in rec_pos:
                 out[:, rec_pos[k], :] = x[:, :n]
@@ -461,8 +469,17 @@ class MarkovChain:
                 cum2 = cum.reshape(n_sets * (n + 1), n + 1)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
                 p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
-            draws = None if crn_key is None else functools.partial(counter_uniforms, crn_key, k, 0)
-            idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0, draws)
+                if clock is not None:
+                    clock.reset(p0, k)
+            if clock is not None:
+                idx = clock.due(k)
+                k_move = _binomial_at_least_one(
+                    x_flat[idx], pmove[idx], logq[idx], gen.random(idx.size)
+                )
+            else:
+                assert crn_key is not None  # clock is None only with common random numbers
+                draws = functools.partial(counter_uniforms, crn_key, k, 0)
+                idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0, draws)
             touched = [idx]
             if idx.size:
                 who = np.repeat(idx, k_move)
@@ -491,7 +508,11 @@ class MarkovChain:
                 touched.append(to)
             if len(touched) > 1:
                 ch = np.concatenate(touched)
+                stamp[ch] = np.arange(ch.size)
+                ch = ch[stamp[ch] == np.arange(ch.size)]  # distinct cells, without sorting
                 p0[ch] = np.exp(x_flat[ch] * logq[ch])
+                if clock is not None:
+                    clock.schedule(ch, p0, k + 1)
         series, weights = aggregation(self.states)
         paths = np.einsum("srn,gn->srg", out.astype(float), weights)
         return Forecast(

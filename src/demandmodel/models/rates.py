@@ -327,7 +327,13 @@ def entry_table(
     return out
 
 
-def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+MIN_RATE_EVIDENCE: Final = 2.0
+"""Least posterior shape (events' worth of evidence) a state's total outflow is drawn with."""
+
+
+def draw_gamma(
+    table: pd.DataFrame, n: int, rng: np.random.Generator, *, centre_by: str | None = None
+) -> np.ndarray:
     """``n`` posterior draws of every rate in a table (rows with zero shape or ``fixed`` stay put).
 
     Draws are stratified: ``m`` times more Gamma draws than needed are sorted and each of the
@@ -336,12 +342,18 @@ def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndar
     posterior and rates stay independent, but the mean of a projection over a few dozen rate sets
     is far less noisy than with plain draws (a stock is close to additive in its rates).
 
+    ``centre_by`` (a column, e.g. ``"origin"``): centre the draws of each group's total on the
+    log scale (see :func:`log_centring`), for rates out of a state whose stocks depend on stays.
+
     Examples
     --------
-    >>> t = pd.DataFrame({"shape": [4.0], "rate_param": [2.0], "rate": [2.0]})
+    >>> t = pd.DataFrame({"shape": [4.0], "rate_param": [2.0], "rate": [2.0], "origin": [0]})
     >>> d = draw_gamma(t, 1000, np.random.default_rng(0))
     >>> round(float(d.mean()), 2), bool(abs(np.median(d) - 1.84) < 0.02)
     (2.0, True)
+    >>> c = draw_gamma(t, 1000, np.random.default_rng(0), centre_by="origin")
+    >>> round(float(np.exp(np.log(c).mean())), 2)  # geometric mean: the estimate
+    2.0
     """
     shape = table["shape"].to_numpy(dtype=float)
     rp = table["rate_param"].to_numpy(dtype=float)
@@ -349,6 +361,9 @@ def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndar
     fixed = table["fixed"].to_numpy(dtype=bool) if "fixed" in table else np.zeros(len(table), bool)
     live = (shape > 0) & (rp > 0) & ~fixed
     out = np.tile(rate, (n, 1))
+    scale = np.ones(len(table))
+    if centre_by is not None and live.any():
+        shape, rp, scale = log_centring(table[centre_by].to_numpy(), shape, rp, live)
     if live.any():
         k = int(live.sum())
         m = int(np.clip(4_000_000 // max(n * k, 1), 1, 16))  # draws per stratum, memory-capped
@@ -356,7 +371,60 @@ def draw_gamma(table: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndar
         pick = np.arange(n)[:, None] * m + rng.integers(0, m, size=(n, k))
         order = rng.permuted(np.tile(np.arange(n)[:, None], (1, k)), axis=0)
         out[:, live] = np.take_along_axis(pool, np.take_along_axis(pick, order, axis=0), axis=0)
-    return out
+    return out * scale[None, :]
+
+
+def log_centring(
+    group: np.ndarray, shape: np.ndarray, rp: np.ndarray, live: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shapes, rate parameters and draw multipliers that centre each group's total on the log scale.
+
+    The flows out of a state share its rate parameter ``b``, so their total is Gamma(``A``, ``b``)
+    with ``A`` the sum of their shapes. Its mean is the estimate ``A / b``, but the mean *stay*
+    ``E[1 / total] = b / (A - 1)`` is longer than the estimated ``b / A`` (unbounded for
+    ``A <= 1``), and stocks grow with stays: plain draws lift the Monte Carlo mean stock above the
+    projection at the estimates, most through sparse cells. On synthetic LAs (a known process)
+    that lift was bias: 3-13 children of about 430 at 1-3 years. So each group's draws are
+    multiplied by ``A exp(-digamma(A))`` (about ``1 + 1 / (2A)``), which makes the estimate their
+    geometric mean: the draws neither lengthen nor shorten stays on average on the log scale, and
+    parameter uncertainty widens the band around the projection at the estimates instead of
+    moving it. ``A`` is first raised to :data:`MIN_RATE_EVIDENCE` (shape and rate parameter
+    scaled together, same mean): with less evidence than that the multiplier explodes.
+
+    Examples
+    --------
+    >>> s, r, c = log_centring(np.array([0, 0, 1]), np.array([1.0, 3.0, 0.5]),
+    ...                        np.array([10.0, 10.0, 5.0]), np.array([True, True, True]))
+    >>> s.tolist(), r.tolist(), [round(float(x), 3) for x in c]
+    ([1.0, 3.0, 2.0], [10.0, 10.0, 20.0], [1.139, 1.139, 1.31])
+    """
+    _, grp = np.unique(group, return_inverse=True)
+    total = np.bincount(grp, weights=np.where(live, shape, 0.0))[grp]
+    has = live & (total > 0)
+    boost = np.where(has, np.maximum(1.0, MIN_RATE_EVIDENCE / np.where(has, total, 1.0)), 1.0)
+    evidence = np.where(has, total * boost, MIN_RATE_EVIDENCE)
+    scale = np.where(has, evidence * np.exp(-_digamma(evidence)), 1.0)
+    return shape * boost, rp * boost, scale
+
+
+def _digamma(x: np.ndarray) -> np.ndarray:
+    """The digamma function for ``x >= 1`` (recurrence to ``x >= 6``, then the asymptotic series;
+    error below 1e-11). Local, because importing ``scipy.special`` costs a CLI run 0.1 s.
+
+    Examples
+    --------
+    >>> [round(float(v), 10) for v in _digamma(np.array([1.0, 2.0, 10.5]))]
+    [-0.5772156649, 0.4227843351, 2.3030010343]
+    """
+    x = np.asarray(x, dtype=float)
+    acc = np.zeros_like(x)
+    for _ in range(6):
+        small = x < 6.0
+        acc = acc - np.where(small, 1.0 / x, 0.0)
+        x = np.where(small, x + 1.0, x)
+    inv2 = 1.0 / (x * x)
+    series = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 / 132))))
+    return np.asarray(acc + np.log(x) - 0.5 / x - series)
 
 
 def readable(flows: pd.DataFrame, entries: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
