@@ -66,10 +66,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from demandmodel import columns as C
 from demandmodel.data.ssda903_codes import placement_categories as load_placement_categories
-from demandmodel.data.ssda903_io import RawTable, Recorder, expand_paths, read_path
+from demandmodel.data.ssda903_io import RawTable, Recorder, column_values, expand_paths, read_path
 from demandmodel.data.ssda903_rows import clean_episodes, clean_people, stack_tables
 from demandmodel.data.ssda903_stitch import (
     absorb_temporary as absorb_temporary_episodes,
@@ -125,26 +126,32 @@ def _lookup(
     people: pd.DataFrame, ep: pd.DataFrame, dtypes: Mapping[str, Any]
 ) -> dict[str, pd.Series]:
     """Values of each column in ``dtypes`` for each episode's child: same LA first, else an
-    LA-less row (per column: a blank same-LA value falls back too).
+    LA-less row (per column: a blank same-LA value falls back too). The last row of a child wins.
 
-    All columns come from one reindex per key, not one per column.
+    Row positions come from plain dicts built once per table (far cheaper than MultiIndex
+    reindexing for these sizes), then every column is taken by position.
     """
     have = [c for c in dtypes if c in people.columns]
-    if people.empty or ep.empty or not have:
-        have = []
-    else:
-        by_la = people.drop_duplicates(["_la", "CHILD"], keep="last").set_index(["_la", "CHILD"])
-        found = by_la[have].reindex(pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]]))
-        plain = people.loc[people["_la"] == ""].drop_duplicates("CHILD", keep="last")
-        fills = plain.set_index("CHILD")[have].reindex(ep["CHILD"]) if len(plain) else None
     out: dict[str, pd.Series] = {}
+    if people.empty or ep.empty or not have:
+        for col, dtype in dtypes.items():
+            out[col] = pd.Series(None, index=ep.index, dtype="object").astype(dtype)
+        return out
+    la, child = column_values(people, "_la"), column_values(people, "CHILD")
+    ep_child = column_values(ep, "CHILD")
+    by_la = {key: i for i, key in enumerate(zip(la, child, strict=True))}
+    keys = zip(column_values(ep, "_la"), ep_child, strict=True)
+    found = np.array([by_la.get(key, -1) for key in keys], dtype=np.intp)
+    plain = {c: i for i, (la_, c) in enumerate(zip(la, child, strict=True)) if la_ == ""}
+    fills = np.array([plain.get(c, -1) for c in ep_child], dtype=np.intp) if plain else None
     for col, dtype in dtypes.items():
         if col not in have:
             out[col] = pd.Series(None, index=ep.index, dtype="object").astype(dtype)
             continue
-        values = pd.Series(found[col].to_numpy(), index=ep.index).astype(dtype)
+        source = people[col].to_numpy()
+        values = pd.Series(take(source, found, allow_fill=True), index=ep.index).astype(dtype)
         if fills is not None:
-            fill = pd.Series(fills[col].to_numpy(), index=ep.index).astype(dtype)
+            fill = pd.Series(take(source, fills, allow_fill=True), index=ep.index).astype(dtype)
             values = values.where(values.notna(), fill)
         out[col] = values
     return out
@@ -274,20 +281,22 @@ def _assemble(
         from_uasc = _lookup(uasc, ep, person)
         dob = dob.where(dob.notna(), from_uasc["DOB"])
         sex = sex.where(sex.notna(), from_uasc["SEX"])
-    in_uasc = (
-        pd.MultiIndex.from_arrays([ep["_la"], ep["CHILD"]]).isin(
-            pd.MultiIndex.from_arrays([uasc["_la"], uasc["CHILD"]])
-        )
-        if not uasc.empty
-        else np.zeros(len(ep), dtype=bool)
-    )
-    if not uasc.empty and (uasc["_la"] == "").any():
-        in_uasc = in_uasc | ep["CHILD"].isin(uasc.loc[uasc["_la"] == "", "CHILD"]).to_numpy()
+    in_uasc = np.zeros(len(ep), dtype=bool)
+    if not uasc.empty:
+        # Flagged by a UASC row of the same LA, or by an LA-less one.
+        la, child = column_values(uasc, "_la"), column_values(uasc, "CHILD")
+        pairs = set(zip(la, child, strict=True))
+        plain = {c for la_, c in zip(la, child, strict=True) if la_ == ""}
+        keys = zip(column_values(ep, "_la"), column_values(ep, "CHILD"), strict=True)
+        in_uasc = np.array([key in pairs or key[1] in plain for key in keys], dtype=bool)
     if not header.empty:
         flagged = from_header["_uasc"].fillna(False).to_numpy(dtype=bool)
-        in_uasc = np.asarray(in_uasc, dtype=bool) | flagged
+        in_uasc = in_uasc | flagged
     placement = ep["PLACE"].astype("string")
-    category = placement.map(lambda p: categories.get(str(p), "other") if pd.notna(p) else "other")
+    # One category look-up per distinct code; blank (code -1) picks the trailing "other".
+    codes, distinct = placement.factorize()
+    names = np.array([categories.get(str(p), "other") for p in distinct] + ["other"], dtype=object)
+    category = pd.Series(names[codes], index=ep.index)
     out = pd.DataFrame(
         {
             C.CHILD: ep["CHILD"].astype("string"),
@@ -301,7 +310,7 @@ def _assemble(
             C.REASON_END: ep["REC"].astype("string"),
             C.DOB: pd.to_datetime(dob).astype("datetime64[ns]"),
             C.SEX: sex.astype("string"),
-            C.UASC: np.asarray(in_uasc, dtype=bool),
+            C.UASC: in_uasc,
             C.PLACEMENT_CATEGORY: category.astype("string"),
             C.PERIOD_OF_CARE: periods_of_care(ep).astype("int64"),
         },

@@ -160,10 +160,12 @@ def _assign_years(ep: pd.DataFrame, rec: Recorder) -> pd.Series:
         starts.groupby([ep["_file"], ep["_la"], label.fillna(-1)]).transform("max")
     )
     early = (inferred > label).fillna(False).astype(bool)
-    shifted = set(ep.loc[early & ~from_name, "_file"])
+    # unique() first: iterating every row of an Arrow column is slow, the file names are few.
+    shifted = set(ep.loc[early & ~from_name, "_file"].unique())
     name_shift = bool((early & from_name).any())
     offset = ep["_file"].isin(shifted) & ~from_name | (from_name & name_shift)
-    for file in sorted(shifted | (set(ep.loc[from_name, "_file"]) if name_shift else set())):
+    named = set(ep.loc[from_name, "_file"].unique()) if name_shift else set()
+    for file in sorted(shifted | named):
         rec.note(
             file=str(file),
             row="",

@@ -142,10 +142,11 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         (r["_la"], r["CHILD"], r["start"]): f"{r['_file']} row {r['_row']}"
         for r in records(kept, cols)
     }
-    first = ep.groupby(content, dropna=False, sort=False)["_row"].transform("first")
     for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
         if not mask.any():
             continue
+        # Row of the first exact copy (quoted in duplicate_row messages; rare, so only now).
+        first = ep.groupby(content, dropna=False, sort=False)["_row"].transform("first")
         bad = ep.loc[mask, cols].assign(_first=first.to_numpy()[mask])
         for r in records(bad, [*cols, "_first"]):
             into = survivor[(r["_la"], r["CHILD"], r["start"])]
@@ -361,13 +362,16 @@ def periods_of_care(ep: pd.DataFrame) -> pd.Series:
     """
     if ep.empty:
         return pd.Series([], dtype="int64", index=ep.index)
-    grouped = ep.groupby(["_la", "CHILD"], sort=False, dropna=False)
-    prev_end = grouped["end"].shift(1)
-    first = grouped.cumcount() == 0
-    new = first | prev_end.isna() | (prev_end != ep["start"])
+    # Sorted, so a child's rows are contiguous: shifts and a running count with child
+    # boundaries stand in for the group-wise ones.
+    first = ~np.roll(_same_child_next(ep), 1)
+    prev_end = ep["end"].shift(1).where(~first)
+    new = first | (prev_end.isna() | (prev_end != ep["start"])).to_numpy(dtype=bool)
     if "RNE" in ep.columns:
-        new = new | (ep["RNE"].astype("string").fillna("") == "S").to_numpy()
-    return new.astype("int64").groupby([ep["_la"], ep["CHILD"]], dropna=False).cumsum()
+        new = new | (ep["RNE"].astype("string").fillna("") == "S").to_numpy(dtype=bool)
+    count = np.cumsum(new)
+    at_first = count[np.flatnonzero(first)][np.cumsum(first) - 1]  # each row's child's first
+    return pd.Series(count - at_first + 1, index=ep.index, dtype="int64")
 
 
 def drop_respite(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
