@@ -26,6 +26,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from demandmodel.errors import DataValidationError
@@ -194,9 +195,10 @@ def parse_dates(values: pd.Series) -> pd.Series:
     retry = out.isna() & (text != "")
     if retry.any():  # ISO only for the cells the DD/MM/YYYY pass could not read
         out = out.fillna(pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce"))
-    # pandas accepts some odd year forms; keep only plausible returns.
-    out = out.where((out.dt.year >= 1900) & (out.dt.year <= 2100))
-    parsed = out.astype("datetime64[ns]").to_numpy()[codes]
+    # pandas accepts some odd year forms; keep only plausible returns (years 1900-2100).
+    dates = out.to_numpy()
+    plausible = (dates >= np.datetime64("1900-01-01")) & (dates < np.datetime64("2101-01-01"))
+    parsed = np.where(plausible, dates, np.datetime64("NaT")).astype("datetime64[ns]")[codes]
     return pd.Series(parsed, index=values.index, name=values.name, dtype="datetime64[ns]")
 
 

@@ -336,29 +336,19 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -
     pp = pp.sort_values(["_year", "_order"], kind="mergesort")
     dup = pp.duplicated(["_la", "CHILD"], keep="last")
     same_file = pp.duplicated(["_la", "CHILD", "_file", "_year"], keep="last")
-    kept = pp.loc[~dup]
-    where = dict(
-        zip(
-            zip(column_values(kept, "_la"), column_values(kept, "CHILD"), strict=True),
-            (
-                f"kept {f} row {r}"
-                for f, r in zip(
-                    column_values(kept, "_file"), column_values(kept, "_row"), strict=True
-                )
-            ),
-            strict=True,
-        )
-    )
-    merged = pp.loc[dup, ["_la", "CHILD", "_file", "_row"]].assign(_same=same_file[dup])
-    for r in records(merged, list(merged.columns)):
-        into = where[(r["_la"], r["CHILD"])]
-        if bool(r["_same"]):
+    # One pass over plain column lists: each dropped row names the row kept for its child.
+    las, kids, files, nums = (column_values(pp, c) for c in ("_la", "CHILD", "_file", "_row"))
+    gone, same = dup.to_numpy(), same_file.to_numpy()
+    where = {(las[i], kids[i]): f"kept {files[i]} row {nums[i]}" for i in np.flatnonzero(~gone)}
+    for i in np.flatnonzero(gone).tolist():
+        into = where[(las[i], kids[i])]
+        if same[i]:
             rec.problem(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
+                file=str(files[i]),
+                row=nums[i],
+                child=kids[i],
                 column="CHILD",
-                value=r["CHILD"],
+                value=kids[i],
                 rule="duplicate_child",
                 action="merged",
                 after=into,
@@ -367,9 +357,9 @@ def clean_people(raw: pd.DataFrame, rec: Recorder, la_code: LACode, kind: str) -
             )
         else:
             rec.note(
-                file=str(r["_file"]),
-                row=r["_row"],
-                child=r["CHILD"],
+                file=str(files[i]),
+                row=nums[i],
+                child=kids[i],
                 rule="RESUBMITTED",
                 action="merged",
                 after=into,

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from demandmodel.data.ssda903_codes import RESPITE_CODES, TEMPORARY_CODES
-from demandmodel.data.ssda903_io import Recorder, records
+from demandmodel.data.ssda903_io import Recorder, column_values, records
 
 __all__ = [
     "IDENTITY_COLUMNS",
@@ -136,46 +136,47 @@ def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     gone = exact | clash | across
     if not gone.any():
         return _sorted(ep)
-    cols = [*KEY, "start", "end", "_file", "_row"]
-    kept = ep.loc[~gone & ep.duplicated(subset=[*KEY, "start"], keep=False), cols]
-    survivor = {
-        (r["_la"], r["CHILD"], r["start"]): f"{r['_file']} row {r['_row']}"
-        for r in records(kept, cols)
-    }
+    # Plain column lists, read once: each merged row names the row kept for its episode.
+    la, kid, start, end, file, row = (
+        column_values(ep, c) for c in (*KEY, "start", "end", "_file", "_row")
+    )
+    kept = ~gone & ep.duplicated(subset=[*KEY, "start"], keep=False).to_numpy()
+    survivor = {(la[i], kid[i], start[i]): f"{file[i]} row {row[i]}" for i in np.flatnonzero(kept)}
+    first: list[Any] = []
     for mask, rule in ((exact, "duplicate_row"), (clash, "duplicate_episode")):
         if not mask.any():
             continue
-        # Row of the first exact copy (quoted in duplicate_row messages; rare, so only now).
-        first = ep.groupby(content, dropna=False, sort=False)["_row"].transform("first")
-        bad = ep.loc[mask, cols].assign(_first=first.to_numpy()[mask])
-        for r in records(bad, [*cols, "_first"]):
-            into = survivor[(r["_la"], r["CHILD"], r["start"])]
+        if not first:  # row of the first exact copy, for the messages; rare, so only now
+            first = (
+                ep.groupby(content, dropna=False, sort=False)["_row"].transform("first").tolist()
+            )
+        for i in np.flatnonzero(mask).tolist():
+            into = survivor[(la[i], kid[i], start[i])]
             rec.problem(
-                file=r["_file"],
-                row=r["_row"],
-                child=r["CHILD"],
+                file=file[i],
+                row=row[i],
+                child=kid[i],
                 column="DECOM",
-                value=_fmt(r["start"]),
+                value=_fmt(start[i]),
                 rule=rule,
                 action="merged",
                 after=f"kept {into}",
                 message=(
-                    f"exact copy of row {r['_first']} of the same file"
+                    f"exact copy of row {first[i]} of the same file"
                     if rule == "duplicate_row"
                     else "a later row of this file has the same CHILD and DECOM but different values"
                 ),
                 fix="remove the duplicate row",
             )
-    for r in records(ep.loc[across, cols], cols):
-        into = survivor[(r["_la"], r["CHILD"], r["start"])]
+    for i in np.flatnonzero(across).tolist():
         rec.note(
-            file=r["_file"],
-            row=r["_row"],
-            child=r["CHILD"],
+            file=file[i],
+            row=row[i],
+            child=kid[i],
             rule="RESUBMITTED",
             action="merged",
-            before=f"DEC={_fmt(r['end'])}",
-            after=f"kept {into}",
+            before=f"DEC={_fmt(end[i])}",
+            after=f"kept {survivor[(la[i], kid[i], start[i])]}",
             message="episode re-stated in a later return; the latest return's row is kept",
         )
     return _sorted(ep.loc[~gone])
