@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     kw = dict(
         start=args.start, years=args.years, step=args.step, record="year", samples=args.samples
     )
-    fc = fit.project(**kw, rng=args.seed)
+    fc = fit.project(**kw, rng=args.seed, with_history=False)  # the CSV has no history rows
     parts = [_rows(fc.to_frame())]
     if args.cin_census:
         from demandmodel.data.cin_census import read_cin_census

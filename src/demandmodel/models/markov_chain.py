@@ -146,6 +146,32 @@ class Moments:
         return m, v
 
 
+def _ladder(cum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of cumulative probabilities (each within [0, 1]) as one sorted array: only the steps
+    with probability (a state has few destinations), row ``r`` lifted by ``2 r``, and the column of
+    each; small enough to stay in cache, so one ``searchsorted`` serves draws from any rows."""
+    r, c = np.nonzero(np.diff(cum, axis=1, prepend=0.0) > 0.0)
+    return cum[r, c] + 2.0 * r, c
+
+
+def _climb(ladder: tuple[np.ndarray, np.ndarray], row: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """For each ``row``, the first column whose cumulative probability reaches ``value`` (which
+    must be below the row's total): inverse-CDF draws from a different row per draw.
+
+    Examples
+    --------
+    >>> cum = np.array([[0.2, 0.7, 1.0], [0.0, 0.5, 1.0]])
+    >>> _climb(_ladder(cum), np.array([0, 0, 1, 1]), np.array([0.1, 0.8, 0.3, 0.9])).tolist()
+    [0, 2, 1, 2]
+    """
+    values, columns = ladder
+    key = 2.0 * row + value
+    order = np.argsort(key)  # sorted keys let searchsorted narrow each search from the last
+    pos = np.empty(key.size, dtype=np.int64)
+    pos[order] = np.searchsorted(values, key[order], side="left")
+    return np.asarray(columns[pos])
+
+
 def _ranks(counts: np.ndarray) -> np.ndarray:
     """``0, 1, ..., c - 1`` for each count ``c``, concatenated (the rank of each unit in its group).
 
@@ -297,8 +323,10 @@ class MarkovChain:
         return fr, er
 
     def _transition(
-        self, fr: np.ndarray, fmult: np.ndarray, dt: float
+        self, fr: np.ndarray, fmult: np.ndarray, dt: float, entries: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
+        """``P`` of a step and the effective entries ``G lam`` for each column of ``entries``
+        (``(set, state, k)``: entries arriving during the step move on before its end)."""
         n = self.n_states
         f = self.flows
         origin = f["origin"].to_numpy()
@@ -312,27 +340,35 @@ class MarkovChain:
         out = np.zeros((s, n + 1))
         np.add.at(out, (sim, np.tile(origin, s)), r.ravel())
         q[:, np.arange(n + 1), np.arange(n + 1)] -= out
-        return expm_and_integral(q, dt)
+        padded = np.zeros((s, n + 1, entries.shape[2]))
+        padded[:, :n, :] = entries
+        p, g_lam = expm_and_integral(q, dt, padded)
+        return p, np.clip(g_lam[:, :n, :], 0.0, None)
 
-    def _entries(self, g: np.ndarray, er: np.ndarray, emult: np.ndarray) -> np.ndarray:
-        n = self.n_states
-        onehot = np.zeros((er.shape[1], n))
+    def _entry_rates(self, er: np.ndarray, emult: np.ndarray) -> np.ndarray:
+        """Entries per day into each state ``(set, state)`` under entry multipliers ``emult``."""
+        onehot = np.zeros((er.shape[1], self.n_states))
         onehot[np.arange(er.shape[1]), self.entries["dest"].to_numpy()] = 1.0
-        lam = (er * emult[None, :]) @ onehot
-        return np.asarray(np.clip(np.einsum("sij,sj->si", g[:, :n, :n], lam), 0.0, None))
+        return np.asarray((er * emult[None, :]) @ onehot)
 
     def _params_cache(
         self, fr: np.ndarray, er: np.ndarray, params: list[tuple[float, np.ndarray, np.ndarray]]
     ) -> list[tuple[np.ndarray, np.ndarray, bytes]]:
         """(P, lam_eff, key of P) per segment; P is computed once per distinct (dt, flow multipliers)."""
-        trans: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        keys = [np.append(fm, dt).tobytes() for dt, fm, _ in params]
+        done: dict[bytes, tuple[np.ndarray, list[np.ndarray]]] = {}
+        for key in dict.fromkeys(keys):
+            mine = [i for i, k in enumerate(keys) if k == key]
+            dt, fm, _ = params[mine[0]]
+            lam = np.stack([self._entry_rates(er, params[i][2]) for i in mine], axis=2)
+            p, lam_eff = self._transition(fr, fm, dt, lam)
+            done[key] = (p, [lam_eff[:, :, j] for j in range(len(mine))])
+        used: dict[bytes, int] = {}
         out = []
-        for dt, fm, em in params:
-            key = np.append(fm, dt).tobytes()
-            if key not in trans:
-                trans[key] = self._transition(fr, fm, dt)
-            p, g = trans[key]
-            out.append((p, self._entries(g, er, em), key))
+        for key in keys:
+            p, effs = done[key]
+            j = used[key] = used.get(key, -1) + 1
+            out.append((p, effs[j], key))
         return out
 
     def _segments(
@@ -457,6 +493,7 @@ class MarkovChain:
                 p, lam, key = cache[current]
                 lam_set = lam.sum(axis=1)
                 lam_cum = np.cumsum(lam, axis=1) / np.where(lam_set > 0, lam_set, 1.0)[:, None]
+                lam_ladder = _ladder(lam_cum)
                 lam_tot = lam_set[set_of]
             if key != current_key:
                 current_key = key
@@ -467,6 +504,7 @@ class MarkovChain:
                 pm_set = np.clip(cum[:, :, -1], 0.0, 1.0)
                 pmove = pm_set[set_of].reshape(-1)
                 cum2 = cum.reshape(n_sets * (n + 1), n + 1)
+                move_ladder = _ladder(cum2)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
                 p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
                 if clock is not None:
@@ -484,12 +522,12 @@ class MarkovChain:
             if idx.size:
                 who = np.repeat(idx, k_move)
                 base = who - who % (n + 1)
-                rows = cum2[set_of[who // (n + 1)] * (n + 1) + who % (n + 1)]
+                row = set_of[who // (n + 1)] * (n + 1) + who % (n + 1)
                 if crn_key is None:
                     u = gen.random(who.size)
                 else:  # the j-th mover of a cell in this step has its own uniform
                     u = counter_uniforms(crn_key, k, 2 + _ranks(k_move), who)
-                to = base + (rows < (u * rows[:, -1])[:, None]).sum(axis=1)
+                to = base + _climb(move_ladder, row, u * cum2[row, -1])
                 x_flat[idx] -= k_move
                 np.add.at(x_flat, to, 1)
                 touched.append(to)
@@ -501,8 +539,7 @@ class MarkovChain:
                 u_in = counter_uniforms(crn_key, k, -1 - _ranks(n_in), np.repeat(s_ix, n_in))
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
-                rows = lam_cum[set_of[sim]]
-                dest = np.minimum((rows < u_in[:, None]).sum(axis=1), n - 1)
+                dest = np.minimum(_climb(lam_ladder, set_of[sim], u_in), n - 1)
                 to = sim * (n + 1) + dest
                 np.add.at(x_flat, to, 1)
                 touched.append(to)

@@ -227,6 +227,7 @@ class MarkovFit:
         parameter_draws: int | None = None,
         initial: Any = None,
         common_random_numbers: bool = False,
+        with_history: bool = True,
     ) -> Forecast:
         """Monte Carlo projection from the stock on ``start`` for ``years`` (or to ``end``).
 
@@ -234,9 +235,10 @@ class MarkovFit:
         start of the reference window to ``start`` (for charts of actuals against the fan).
         ``common_random_numbers``: couple runs with the same seed (see
         :meth:`MarkovChain.simulate`), for path-by-path scenario differences.
+        ``with_history=False`` skips the history (callers that only write the projection).
         """
         end = _end(start, years, end)
-        history = self.history(end=start) if initial is None else None
+        history = self.history(end=start) if initial is None and with_history else None
         return self.chain().simulate(
             initial=self._initial(start, initial),
             start=start,

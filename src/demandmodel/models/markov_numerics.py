@@ -69,12 +69,17 @@ def record_points(grid: pd.DatetimeIndex, record: str | Sequence[Any]) -> np.nda
     return ix[ix < len(grid)]
 
 
-def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+def expm_and_integral(
+    q: np.ndarray, dt: float, times: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``expm(Q dt)`` and ``integral_0^dt expm(Q s) ds`` for a stack of generators ``(..., m, m)``.
 
     Taylor series (to a truncation error below 1e-17, at most order 14) after scaling to
     norm <= 1/4, then squaring with
     ``P_2h = P_h P_h`` and ``G_2h = (I + P_h) G_h`` (agrees with ``scipy.linalg.expm`` to ~1e-14).
+    With ``times`` (``(..., m, k)``), the second result is ``G @ times`` instead of ``G``,
+    computed by a Horner recursion on the ``k`` columns: far cheaper than ``G`` itself when
+    only the entries' integral is needed.
 
     Examples
     --------
@@ -82,6 +87,9 @@ def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]
     >>> q = np.array([[-0.2, 0.1], [0.2, -0.1]])
     >>> p, g = expm_and_integral(q, 3.0)
     >>> bool(np.allclose(p, expm(3.0 * q)))
+    True
+    >>> lam = np.array([[1.0], [0.5]])
+    >>> bool(np.allclose(expm_and_integral(q, 3.0, lam)[1], g @ lam))
     True
     """
     norm = float(np.abs(q).sum(axis=-2).max()) * dt if q.size else 0.0
@@ -92,7 +100,14 @@ def expm_and_integral(q: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]
         degree += 1
         bound *= a_norm / degree
     factorial = np.cumprod(np.r_[1.0, np.arange(1.0, degree + 2)])
-    p, g = _paterson_stockmeyer(q * h, 1.0 / factorial[: degree + 1], 1.0 / factorial[1:])
+    a = q * h
+    if times is None:
+        p, g = _paterson_stockmeyer(a, 1.0 / factorial[: degree + 1], 1.0 / factorial[1:])
+    else:
+        (p,) = _paterson_stockmeyer(a, 1.0 / factorial[: degree + 1])
+        g = times / factorial[degree + 1]  # G v = h sum_k A^k v / (k + 1)!, by Horner
+        for k in range(degree - 1, -1, -1):
+            g = a @ g + times / factorial[k + 1]
     g = g * h
     for _ in range(s):
         g = g + p @ g
@@ -120,20 +135,28 @@ def _paterson_stockmeyer(a: np.ndarray, *coefs: np.ndarray) -> list[np.ndarray]:
         range(1, degree + 2),
         key=lambda k: (k - 1) + polys * (-(-(degree + 1) // k) - 1),
     )
-    powers = [np.broadcast_to(np.eye(a.shape[-1]), a.shape), a]
+    powers = [a]  # A^1 .. A^b; the identity term is added on the diagonal
     for _ in range(2, b + 1):
         powers.append(powers[-1] @ a)
-    step = powers[b]
+    step, diag = powers[b - 1], np.arange(a.shape[-1])
+    tmp = np.empty_like(a)  # in-place sums: large temporaries cost page faults in a fresh process
+
+    def block(c: np.ndarray, j: int) -> np.ndarray:
+        """``sum_i c[j b + i] A^i`` for ``i < b`` (built when needed, to keep few arrays alive)."""
+        out = np.zeros_like(a)
+        for i in range(1, b):
+            if c[j * b + i] != 0.0:
+                out += np.multiply(powers[i - 1], c[j * b + i], out=tmp)
+        out[..., diag, diag] += c[j * b]
+        return out
+
     out = []
     for c in coefs:
         c = np.r_[c, np.zeros(-(-len(c) // b) * b - len(c))]
-        blocks = [
-            sum(c[j * b + i] * powers[i] for i in range(b) if c[j * b + i] != 0.0)
-            for j in range(len(c) // b)
-        ]
-        acc = np.asarray(blocks[-1])
-        for block in reversed(blocks[:-1]):
-            acc = acc @ step + block
+        acc = block(c, len(c) // b - 1)
+        for j in reversed(range(len(c) // b - 1)):
+            acc = acc @ step
+            acc += block(c, j)
         out.append(acc)
     return out
 
