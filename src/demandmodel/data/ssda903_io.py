@@ -34,7 +34,6 @@ import pandas as pd
 
 from demandmodel.columns import CLEANING_LOG_COLUMNS
 from demandmodel.data._validate import Failures
-from demandmodel.data._xml import child_text, local_name, parse_xml
 from demandmodel.data.ssda903_codes import COLUMN_ALIASES, EXTRA_COLUMNS, REQUIRED, TABLES
 from demandmodel.errors import DataValidationError
 
@@ -391,6 +390,9 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
 
 
 def _xml_tables(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
+    # Imported here: the XML stack (defusedxml, ElementTree) costs ~4 ms and CSV returns skip it.
+    from demandmodel.data._xml import child_text, local_name, parse_xml
+
     try:
         root = parse_xml(data, file_label=label)
     except DataValidationError as err:

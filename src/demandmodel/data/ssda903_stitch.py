@@ -91,28 +91,30 @@ def _sorted(ep: pd.DataFrame) -> pd.DataFrame:
 
 def _same_child_next(ep: pd.DataFrame) -> np.ndarray:
     """True where the next row is the same child's; ``ep`` sorted by :data:`KEY`."""
-    group = ep.groupby(KEY, sort=False, dropna=False).ngroup().to_numpy()
     same = np.zeros(len(ep), dtype=bool)
-    same[:-1] = group[1:] == group[:-1]
+    same[:-1] = True
+    for col in KEY:  # codes equal <=> values equal (missing matches missing, as in a groupby)
+        codes = pd.factorize(ep[col])[0]
+        same[:-1] &= codes[1:] == codes[:-1]
     return same
 
 
 def _neighbours(ep: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """``ep`` plus each row's next and previous row of the same child (``{col}_next``,
-    ``{col}_prev``, ``has_next``, ``has_prev``), as a group-wise shift gives them.
+    """Each row's next and previous row of the same child (``{col}_next``, ``{col}_prev``,
+    ``has_next``, ``has_prev``; index of ``ep``), as a group-wise shift gives them.
 
     ``ep`` is non-empty and sorted by :data:`KEY`, so a child's rows are contiguous: one shift
     per column, blanked where it crosses to another child, replaces a groupby shift per column.
     """
     same_next = _same_child_next(ep)
     same_prev = np.roll(same_next, 1)  # the first row has no previous: same_next[-1] is False
-    out = ep.copy()
+    out: dict[str, pd.Series] = {}  # one new frame, not columns inserted into a copy of ep
     for col in cols:
         out[f"{col}_next"] = ep[col].shift(-1).where(same_next)
         out[f"{col}_prev"] = ep[col].shift(1).where(same_prev)
     out["has_next"] = ep["start"].shift(-1).where(same_next).notna()
     out["has_prev"] = ep["start"].shift(1).where(same_prev).notna()
-    return out
+    return pd.DataFrame(out, index=ep.index)
 
 
 def dedupe(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
@@ -193,7 +195,7 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         return ep  # one return: nothing to stitch
     latest = ep.groupby("_la", dropna=False)["_year"].transform("max")
     n = _neighbours(ep, ["start", "_year", "RNE"])
-    open_err = n["end"].isna() & (n["_year"] < latest)
+    open_err = ep["end"].isna() & (ep["_year"] < latest)
     # Rows whose identity fields equal the next row's: each column compared once, not per side.
     equal_next = np.zeros(len(ep), dtype=bool)
     equal_next[:-1] = True
@@ -202,9 +204,9 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         equal_next[:-1] &= cells[1:] == cells[:-1]
     same_next = n["has_next"].to_numpy() & equal_next
     same_prev = n["has_prev"].to_numpy() & np.roll(equal_next, 1)  # equal_next[-1] is False
-    rule = pd.Series("", index=n.index, dtype="object")
+    rule = pd.Series("", index=ep.index, dtype="object")
     r3 = open_err & (same_next | same_prev)
-    r3a = open_err & ~r3 & n["has_prev"] & (n["_year_prev"] > n["_year"])
+    r3a = open_err & ~r3 & n["has_prev"] & (n["_year_prev"] > ep["_year"])
     r2 = open_err & ~r3 & ~r3a & ~n["has_next"]
     r1a = open_err & ~r3 & ~r3a & ~r2 & (n["RNE_next"].fillna("") == "S")
     r1 = open_err & ~r3 & ~r3a & ~r2 & ~r1a
@@ -250,9 +252,14 @@ def stitch(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
     out = out.loc[~(r3 | r3a).to_numpy()].reset_index(drop=True)
 
     n = _neighbours(out, ["start", "_year"])
-    later = n["has_next"] & (n["_year"] < n["_year_next"])
-    r4 = later & n["end"].notna() & (n["end"] > n["start_next"])
-    r5 = later & n["end"].notna() & (n["end"] < n["start_next"]) & (n["REC"].fillna("") == "X1")
+    later = n["has_next"] & (out["_year"] < n["_year_next"])
+    r4 = later & out["end"].notna() & (out["end"] > n["start_next"])
+    r5 = (
+        later
+        & out["end"].notna()
+        & (out["end"] < n["start_next"])
+        & (out["REC"].fillna("") == "X1")
+    )
     for mask, name, text in (
         (r4, "RULE_4", "episode overlaps the next episode submitted in a later return"),
         (r5, "RULE_5", "episode ended X1 but a gap precedes the next, later-submitted episode"),
@@ -292,7 +299,7 @@ def trim_overlaps(ep: pd.DataFrame, rec: Recorder) -> pd.DataFrame:
         else np.zeros(len(ep), dtype=bool)
     )
     n = _neighbours(ep, ["start"])
-    bad = (n["has_next"] & (n["end"].isna() | (n["end"] > n["start_next"]))).to_numpy()
+    bad = (n["has_next"] & (ep["end"].isna() | (ep["end"] > n["start_next"]))).to_numpy()
     out = ep.copy()
     at = np.flatnonzero(bad)
     cols = ["_file", "CHILD", "start", "end"]
