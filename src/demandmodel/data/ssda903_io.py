@@ -381,11 +381,15 @@ def read_table_bytes(data: bytes, label: str, rec: Recorder) -> list[RawTable]:
             continue
         records.append(stripped)
         numbers.append(index)
-    frame = pd.DataFrame(records, columns=columns, dtype="string")
-    if frame.empty:
-        frame = pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-    frame["_file"] = label
-    frame["_row"] = pd.Series(numbers, dtype="int64")
+    # Column by column (no 2-D object array), and _file/_row in the same constructor.
+    empty: list[tuple[str, ...]] = [()] * width
+    by_column: list[tuple[str, ...]] = list(zip(*records, strict=True)) if records else empty
+    table: dict[str, Any] = {
+        c: pd.array(v, dtype="string") for c, v in zip(columns, by_column, strict=True)
+    }
+    table["_file"] = label
+    table["_row"] = np.array(numbers, dtype="int64")
+    frame = pd.DataFrame(table)
     return [RawTable(kind=kind, file=label, frame=frame, year_hint=_year_hint(label))]
 
 
