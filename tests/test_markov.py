@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.linalg import expm
 
 from demandmodel import DemandModelError, ScenarioError
+from demandmodel.models import markov_chain
 from demandmodel.models.markov import (
     MarkovChain,
     RateMultiplier,
@@ -89,8 +90,12 @@ def _random_chain(seed: int, n: int = 4, with_entries: bool = True) -> MarkovCha
     return MarkovChain.from_generator(q, states=[f"s{i}" for i in range(n)], entries=lam)
 
 
-@pytest.mark.parametrize("common", [False, True])
-def test_monte_carlo_mean_and_covariance_match_exact_recursion(common: bool) -> None:
+@pytest.mark.parametrize("common, clock_share", [(False, 0.0), (False, np.inf), (True, np.inf)])
+def test_monte_carlo_mean_and_covariance_match_exact_recursion(
+    common: bool, clock_share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # clock_share: 0 draws every occupied cell each step, inf always uses the move clock
+    monkeypatch.setattr(markov_chain, "CLOCK_MOVE_SHARE", clock_share)
     chain = _random_chain(11)
     x0 = np.array([40, 10, 0, 25])
     kw = dict(initial=x0, start="2021-01-01", end="2021-12-31", record=["2021-07-01"])

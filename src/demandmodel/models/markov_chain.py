@@ -146,6 +146,21 @@ class Moments:
         return m, v
 
 
+CLOCK_MOVE_SHARE: float = 0.05
+"""Use the move clock while fewer than this share of occupied cells expect a move per step."""
+
+
+def _clock_pays(p0: np.ndarray) -> bool:
+    """Whether scheduling moves beats a draw per occupied cell per step (few moves per cell).
+
+    Counter-based draws (common random numbers) address every cell every step, so they never use
+    the clock; with many children per cell (large LAs, long steps) most cells move every step and
+    the clock's bookkeeping costs more than it saves.
+    """
+    occupied = p0 < 1.0
+    return bool((1.0 - p0[occupied]).sum() < CLOCK_MOVE_SHARE * max(int(occupied.sum()), 1))
+
+
 def _ladder(cum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows of cumulative probabilities (each within [0, 1]) as one sorted array: only the steps
     with probability (a state has few destinations), row ``r`` lifted by ``2 r``, and the column of
@@ -480,8 +495,7 @@ class MarkovChain:
         rec_pos = {int(k): i for i, k in enumerate(rec)}
         cache = self._params_cache(fr, er, params)
         current, current_key = -1, b""
-        # counter-based draws address every cell every step; otherwise only cells due a move
-        clock = MoveClock(x_flat.size, gen) if crn_key is None else None
+        clock: MoveClock | None = None  # set per transition matrix: see _clock_pays
         stamp = np.zeros(x_flat.size, dtype=np.int64)
         for k in range(len(grid)):
             if k in rec_pos:
@@ -507,7 +521,9 @@ class MarkovChain:
                 move_ladder = _ladder(cum2)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
                 p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
-                if clock is not None:
+                clock = None
+                if crn_key is None and _clock_pays(p0):
+                    clock = MoveClock(x_flat.size, gen)
                     clock.reset(p0, k)
             if clock is not None:
                 idx = clock.due(k)
@@ -515,8 +531,9 @@ class MarkovChain:
                     x_flat[idx], pmove[idx], logq[idx], gen.random(idx.size)
                 )
             else:
-                assert crn_key is not None  # clock is None only with common random numbers
-                draws = functools.partial(counter_uniforms, crn_key, k, 0)
+                draws = (
+                    None if crn_key is None else functools.partial(counter_uniforms, crn_key, k, 0)
+                )
                 idx, k_move = _binomial_sparse(x_flat, pmove, logq, gen, p0, draws)
             touched = [idx]
             if idx.size:
