@@ -161,30 +161,39 @@ def _clock_pays(p0: np.ndarray) -> bool:
     return bool((1.0 - p0[occupied]).sum() < CLOCK_MOVE_SHARE * max(int(occupied.sum()), 1))
 
 
-def _ladder(cum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of cumulative probabilities (each within [0, 1]) as one sorted array: only the steps
-    with probability (a state has few destinations), row ``r`` lifted by ``2 r``, and the column of
-    each; small enough to stay in cache, so one ``searchsorted`` serves draws from any rows."""
-    r, c = np.nonzero(np.diff(cum, axis=1, prepend=0.0) > 0.0)
-    return cum[r, c] + 2.0 * r, c
+class _RowDraws:
+    """Inverse-CDF draws, each from its own row of a matrix of cumulative probabilities.
 
-
-def _climb(ladder: tuple[np.ndarray, np.ndarray], row: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """For each ``row``, the first column whose cumulative probability reaches ``value`` (which
-    must be below the row's total): inverse-CDF draws from a different row per draw.
+    Narrow rows are compared whole (cheap); wide ones (many states) are laid end to end as one
+    sorted ladder of only the steps with probability (a state has few destinations), row ``r``
+    lifted by ``2 r``, so one ``searchsorted`` serves draws from any rows without gathering rows.
 
     Examples
     --------
     >>> cum = np.array([[0.2, 0.7, 1.0], [0.0, 0.5, 1.0]])
-    >>> _climb(_ladder(cum), np.array([0, 0, 1, 1]), np.array([0.1, 0.8, 0.3, 0.9])).tolist()
-    [0, 2, 1, 2]
+    >>> row, value = np.array([0, 0, 1, 1]), np.array([0.1, 0.8, 0.3, 0.9])
+    >>> _RowDraws(cum).draw(row, value).tolist(), _RowDraws(cum, widest=2).draw(row, value).tolist()
+    ([0, 2, 1, 2], [0, 2, 1, 2])
     """
-    values, columns = ladder
-    key = 2.0 * row + value
-    order = np.argsort(key)  # sorted keys let searchsorted narrow each search from the last
-    pos = np.empty(key.size, dtype=np.int64)
-    pos[order] = np.searchsorted(values, key[order], side="left")
-    return np.asarray(columns[pos])
+
+    def __init__(self, cum: np.ndarray, widest: int = 64) -> None:
+        self.cum = cum
+        self.ladder: tuple[np.ndarray, np.ndarray] | None = None
+        if cum.shape[1] > widest:
+            r, c = np.nonzero(np.diff(cum, axis=1, prepend=0.0) > 0.0)
+            self.ladder = (cum[r, c] + 2.0 * r, c)
+
+    def draw(self, row: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """For each ``row``, the first column whose cumulative probability reaches ``value``
+        (below the row's total)."""
+        if self.ladder is None:
+            return np.asarray((self.cum[row] < value[:, None]).sum(axis=1))
+        values, columns = self.ladder
+        key = 2.0 * row + value
+        order = np.argsort(key)  # sorted keys let searchsorted narrow each search from the last
+        pos = np.empty(key.size, dtype=np.int64)
+        pos[order] = np.searchsorted(values, key[order], side="left")
+        return np.asarray(columns[pos])
 
 
 def _ranks(counts: np.ndarray) -> np.ndarray:
@@ -507,7 +516,7 @@ class MarkovChain:
                 p, lam, key = cache[current]
                 lam_set = lam.sum(axis=1)
                 lam_cum = np.cumsum(lam, axis=1) / np.where(lam_set > 0, lam_set, 1.0)[:, None]
-                lam_ladder = _ladder(lam_cum)
+                lam_draws = _RowDraws(lam_cum)
                 lam_tot = lam_set[set_of]
             if key != current_key:
                 current_key = key
@@ -518,7 +527,7 @@ class MarkovChain:
                 pm_set = np.clip(cum[:, :, -1], 0.0, 1.0)
                 pmove = pm_set[set_of].reshape(-1)
                 cum2 = cum.reshape(n_sets * (n + 1), n + 1)
-                move_ladder = _ladder(cum2)
+                move_draws = _RowDraws(cum2)
                 logq = np.log1p(-np.minimum(pmove, 1.0 - 1e-15))
                 p0 = np.exp(x_flat * logq)  # P(nobody moves), kept up to date below
                 clock = None
@@ -544,7 +553,7 @@ class MarkovChain:
                     u = gen.random(who.size)
                 else:  # the j-th mover of a cell in this step has its own uniform
                     u = counter_uniforms(crn_key, k, 2 + _ranks(k_move), who)
-                to = base + _climb(move_ladder, row, u * cum2[row, -1])
+                to = base + move_draws.draw(row, u * cum2[row, -1])
                 x_flat[idx] -= k_move
                 np.add.at(x_flat, to, 1)
                 touched.append(to)
@@ -556,7 +565,7 @@ class MarkovChain:
                 u_in = counter_uniforms(crn_key, k, -1 - _ranks(n_in), np.repeat(s_ix, n_in))
             if n_in.any():
                 sim = np.repeat(s_ix, n_in)
-                dest = np.minimum(_climb(lam_ladder, set_of[sim], u_in), n - 1)
+                dest = np.minimum(lam_draws.draw(set_of[sim], u_in), n - 1)
                 to = sim * (n + 1) + dest
                 np.add.at(x_flat, to, 1)
                 touched.append(to)
