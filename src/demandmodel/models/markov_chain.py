@@ -379,21 +379,17 @@ class MarkovChain:
         self, fr: np.ndarray, er: np.ndarray, params: list[tuple[float, np.ndarray, np.ndarray]]
     ) -> list[tuple[np.ndarray, np.ndarray, bytes]]:
         """(P, lam_eff, key of P) per segment; P is computed once per distinct (dt, flow multipliers)."""
-        keys = [np.append(fm, dt).tobytes() for dt, fm, _ in params]
-        done: dict[bytes, tuple[np.ndarray, list[np.ndarray]]] = {}
-        for key in dict.fromkeys(keys):
-            mine = [i for i, k in enumerate(keys) if k == key]
+        groups: dict[bytes, list[int]] = {}
+        for i, (dt, fm, _) in enumerate(params):
+            groups.setdefault(np.append(fm, dt).tobytes(), []).append(i)
+        out: dict[int, tuple[np.ndarray, np.ndarray, bytes]] = {}
+        for key, mine in groups.items():
             dt, fm, _ = params[mine[0]]
             lam = np.stack([self._entry_rates(er, params[i][2]) for i in mine], axis=2)
             p, lam_eff = self._transition(fr, fm, dt, lam)
-            done[key] = (p, [lam_eff[:, :, j] for j in range(len(mine))])
-        used: dict[bytes, int] = {}
-        out = []
-        for key in keys:
-            p, effs = done[key]
-            j = used[key] = used.get(key, -1) + 1
-            out.append((p, effs[j], key))
-        return out
+            for j, i in enumerate(mine):
+                out[i] = (p, lam_eff[:, :, j], key)
+        return [out[i] for i in range(len(params))]
 
     def _segments(
         self, grid: pd.DatetimeIndex, multipliers: Sequence[RateMultiplier]

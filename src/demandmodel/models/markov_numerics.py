@@ -200,10 +200,26 @@ def _binomial_sparse(
     big = ((pp > 0.3) | (nn * pp > 20)) & (uniforms is None)
     if big.any():
         out[big] = rng.binomial(nn[big].astype(np.int64), pp[big])
-    live = np.flatnonzero(~big)
-    nn, pp, uu = nn[live], pp[live], uu[live]
-    cdf = np.exp(nn * logq[idx[live]])
-    pm, ratio, k = cdf.copy(), pp / np.maximum(1.0 - pp, 1e-300), 0
+    small = ~big
+    out[small] = _binomial_inverse(nn[small], pp[small], logq[idx[small]], uu[small])
+    return idx, out
+
+
+def _binomial_inverse(n: np.ndarray, p: np.ndarray, logq: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) quantiles at ``u`` for cells where ``u`` exceeds ``P(0) = exp(n logq)``
+    (every result is at least 1): the CDF is walked up from ``P(0)``, a few terms for small ``n p``.
+
+    Examples
+    --------
+    >>> n, p = np.array([5.0, 5.0]), np.array([0.1, 0.1])  # F(0) = 0.59, F(1) = 0.92
+    >>> _binomial_inverse(n, p, np.log1p(-p), np.array([0.6, 0.95])).tolist()
+    [1, 2]
+    """
+    nn = n.astype(float)
+    cdf = np.exp(nn * logq)
+    out = np.zeros(n.size, dtype=np.int64)
+    live = np.arange(n.size)
+    pm, ratio, k, uu = cdf.copy(), p / np.maximum(1.0 - p, 1e-300), 0, u
     while live.size:
         pm = pm * (nn - k) / (k + 1) * ratio
         k += 1
@@ -211,7 +227,7 @@ def _binomial_sparse(
         out[live] = k
         go = (uu > cdf) & (nn > k)
         live, nn, uu, cdf, pm, ratio = (v[go] for v in (live, nn, uu, cdf, pm, ratio))
-    return idx, out
+    return out
 
 
 def _binomial_at_least_one(
@@ -225,20 +241,8 @@ def _binomial_at_least_one(
     >>> _binomial_at_least_one(n, p, np.log1p(-p), np.array([0.1, 0.9])).tolist()
     [1, 2]
     """
-    nn = n.astype(float)
-    cdf = np.exp(nn * logq)
-    target = cdf + (1.0 - cdf) * u  # a uniform on (P(0), 1)
-    out = np.zeros(n.size, dtype=np.int64)
-    live = np.arange(n.size)
-    pm, ratio, k = cdf.copy(), p / np.maximum(1.0 - p, 1e-300), 0
-    while live.size:
-        pm = pm * (nn - k) / (k + 1) * ratio
-        k += 1
-        cdf = cdf + pm
-        out[live] = k
-        go = (target > cdf) & (nn > k)
-        live, nn, target, cdf, pm, ratio = (v[go] for v in (live, nn, target, cdf, pm, ratio))
-    return out
+    p0 = np.exp(n.astype(float) * logq)
+    return _binomial_inverse(n, p, logq, p0 + (1.0 - p0) * u)  # u spread over (P(0), 1)
 
 
 class MoveClock:

@@ -384,7 +384,7 @@ def log_centring(
     ``E[1 / total] = b / (A - 1)`` is longer than the estimated ``b / A`` (unbounded for
     ``A <= 1``), and stocks grow with stays: plain draws lift the Monte Carlo mean stock above the
     projection at the estimates, most through sparse cells. On synthetic LAs (a known process)
-    that lift was bias: 3-13 children of about 430 at 1-3 years. So each group's draws are
+    that lift was bias: 3-11 children of about 450 at 1-3 years. So each group's draws are
     multiplied by ``A exp(-digamma(A))`` (about ``1 + 1 / (2A)``), which makes the estimate their
     geometric mean: the draws neither lengthen nor shorten stays on average on the log scale, and
     parameter uncertainty widens the band around the projection at the estimates instead of
