@@ -79,6 +79,7 @@ from demandmodel.models.base import (
     make_forecast,
     panel_series,
     register_model,
+    shared_context,
 )
 from demandmodel.models.pooling import la_groups, pooled_trends, wide_log
 
@@ -500,9 +501,7 @@ class AggregateSpec:
     ) -> FittedModel:
         """Fit one LA's rates (``context`` from :meth:`prepare`, computed if absent)."""
         code = str(la_code)
-        ctx = context if isinstance(context, AggregateContext) else None
-        if ctx is None or ctx.measure != measure or ctx.origin != origin:
-            ctx = self.prepare(panel, measure=measure, origin=origin)
+        ctx = shared_context(self, panel, context, AggregateContext, measure=measure, origin=origin)
         own = panel.loc[panel[C.LA_CODE].astype(str) == code]
         stock, a, d, r = self._rates(own, measure=measure, origin=origin)
         if code not in ctx.codes or code not in stock.index:

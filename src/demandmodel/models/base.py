@@ -54,7 +54,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -128,6 +128,37 @@ class ModelSpec(Protocol):
     ) -> FittedModel:
         """Fit to ``panel`` rows with ``period <= origin``."""
         ...
+
+
+ContextT = TypeVar("ContextT")
+
+
+def shared_context(
+    model: ModelSpec,
+    panel: pd.DataFrame,
+    context: Any,
+    kind: type[ContextT],
+    *,
+    measure: str,
+    origin: int,
+) -> ContextT:
+    """``context`` when it is a ``kind`` prepared for this measure and origin, else ``model.prepare``'s.
+
+    Models that share work across LAs (:meth:`ModelSpec.prepare`) accept the context from the
+    caller but must not use one prepared for another measure or origin.
+    """
+    if (
+        isinstance(context, kind)
+        and getattr(context, "measure", None) == measure
+        and getattr(context, "origin", None) == origin
+    ):
+        return context
+    fresh = model.prepare(panel, measure=measure, origin=origin)
+    if not isinstance(fresh, kind):
+        raise TypeError(
+            f"{type(model).__name__}.prepare returned {type(fresh).__name__}, not {kind.__name__}"
+        )
+    return fresh
 
 
 def panel_series(panel: pd.DataFrame, *, la_code: str, measure: str, origin: int) -> pd.Series:

@@ -56,9 +56,14 @@ import numpy as np
 import pandas as pd
 
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
-from demandmodel.models.base import FittedModel, NoValueAtOriginError, register_model
+from demandmodel.models.base import (
+    FittedModel,
+    NoValueAtOriginError,
+    register_model,
+    shared_context,
+)
 from demandmodel.models.pooled import FittedPooled, history_from_log, normal_pool, spread_growth
-from demandmodel.models.pooling import is_la_code, pooled_trends, wide_log
+from demandmodel.models.pooling import is_la_code, pooled_trends, recent_gap, wide_log
 
 __all__ = ["GlobalContext", "GlobalSpec", "national_drift", "weighted_median"]
 
@@ -193,11 +198,7 @@ class GlobalSpec:
 
     def _reversion(self, z: np.ndarray, j: int) -> np.ndarray:
         """``mean(z[j-w+1 .. j]) - z[j]`` for every LA (0 where undefined)."""
-        recent = z[:, max(0, j - self.reversion_window + 1) : j + 1]
-        n = np.isfinite(recent).sum(axis=1)
-        with np.errstate(invalid="ignore"):
-            mean = np.nansum(recent, axis=1) / np.maximum(n, 1)
-        return np.where(np.isfinite(z[:, j]) & (n > 1), mean - z[:, j], 0.0)
+        return recent_gap(z[:, : j + 1], self.reversion_window)
 
     def _pairs(self, z: np.ndarray, h: int) -> list[tuple[np.ndarray, ...]]:
         """Per past year ``j``: (reversion, change net of the year's median, weight) of each LA."""
@@ -264,9 +265,7 @@ class GlobalSpec:
         context: Any = None,
     ) -> FittedModel:
         """One LA's forecast (``context`` from :meth:`prepare`, computed if absent)."""
-        ctx = context if isinstance(context, GlobalContext) else None
-        if ctx is None or ctx.measure != measure or ctx.origin != origin:
-            ctx = self.prepare(panel, measure=measure, origin=origin)
+        ctx = shared_context(self, panel, context, GlobalContext, measure=measure, origin=origin)
         code = str(la_code)
         row = ctx.history[ctx.codes.index(code)] if code in ctx.codes else np.zeros(0)
         seen = np.isfinite(row)

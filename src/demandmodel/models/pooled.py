@@ -92,8 +92,8 @@ from demandmodel import columns as C
 from demandmodel._random import RNGLike
 from demandmodel.errors import DemandModelError, InsufficientHistoryError
 from demandmodel.forecast import Forecast
-from demandmodel.models.base import FittedModel, FittedSeries, register_model
-from demandmodel.models.pooling import la_groups, pooled_trends, wide_log
+from demandmodel.models.base import FittedModel, FittedSeries, register_model, shared_context
+from demandmodel.models.pooling import la_groups, pooled_trends, recent_gap, wide_log
 
 __all__ = [
     "FittedPooled",
@@ -322,7 +322,7 @@ class PooledSpec:
             errors=tuple(errors),
             growth=growth,
             groups=groups,
-            reversion=self._reversion(z),
+            reversion=recent_gap(z, self.reversion_window),
             slopes=slopes,
             pulls=pulls,
             pop_trend=pop_trend if lp is not None else None,
@@ -357,14 +357,6 @@ class PooledSpec:
             g_pop = np.where(n > 0, np.nansum(d, axis=1) / np.maximum(n, 1), 0.0)
         return g_rate, sd, g_pop
 
-    def _reversion(self, z: np.ndarray) -> np.ndarray:
-        k = self.reversion_window
-        with np.errstate(invalid="ignore"):
-            recent = z[:, -k:]
-            n = np.isfinite(recent).sum(axis=1)
-            mean = np.nansum(recent, axis=1) / np.maximum(n, 1)
-        return np.where(np.isfinite(z[:, -1]) & (n > 0), mean - z[:, -1], 0.0)
-
     def _error_pools(
         self, z: np.ndarray, lp: np.ndarray | None, groups: np.ndarray
     ) -> tuple[list[np.ndarray], tuple[float, ...], tuple[float, ...]]:
@@ -375,7 +367,7 @@ class PooledSpec:
         for j in range(1, n_t - 1):
             sub = z[:, : j + 1]
             g, sd, gp = self._trends(sub, None if lp is None else lp[:, : j + 1], groups)
-            x = self._reversion(sub)
+            x = recent_gap(sub, self.reversion_window)
             for h in range(1, n_t - j):
                 y = z[:, j + h] - z[:, j] - h * gp
                 ok = np.isfinite(y) & np.isfinite(g) & np.isfinite(sd) & (sd > 0)
@@ -416,9 +408,7 @@ class PooledSpec:
         context: Any = None,
     ) -> FittedModel:
         """The pooled forecast of one LA (``context`` from :meth:`prepare`, computed if absent)."""
-        ctx = context if isinstance(context, PoolContext) else None
-        if ctx is None or ctx.measure != measure or ctx.origin != origin:
-            ctx = self.prepare(panel, measure=measure, origin=origin)
+        ctx = shared_context(self, panel, context, PoolContext, measure=measure, origin=origin)
         code = str(la_code)
         if code not in ctx.codes:
             raise InsufficientHistoryError(

@@ -177,6 +177,23 @@ def pooled_trends(
     return g_star, np.sqrt(s2_shrunk)
 
 
+def recent_gap(z: np.ndarray, window: int) -> np.ndarray:
+    """Each row's mean over its last ``window`` columns (finite values) minus its last value: how
+    far the latest level sits below its recent mean (0 where the last value is missing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> recent_gap(np.array([[1.0, 2.0, 3.0], [2.0, np.nan, 2.0], [1.0, 2.0, np.nan]]), 3).tolist()
+    [-1.0, 0.0, 0.0]
+    """
+    recent = z[:, -window:]
+    n = np.isfinite(recent).sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        mean = np.nansum(recent, axis=1) / np.maximum(n, 1)
+    return np.asarray(np.where(np.isfinite(z[:, -1]) & (n > 0), mean - z[:, -1], 0.0))
+
+
 def la_groups(
     panel: pd.DataFrame, codes: pd.Index, *, regions: Mapping[str, str] | None = None
 ) -> np.ndarray:
