@@ -208,7 +208,8 @@ class MarkovFit:
         if self.data_end is not None and pd.Timestamp(start) > self.data_end:
             raise DemandModelError(
                 f"Projection start {pd.Timestamp(start).date()} is after the last date in the data "
-                f"({self.data_end.date()}); start earlier or pass initial= stocks."
+                f"({self.data_end.date()}), so the stock on that day is unknown; start on or "
+                f"before {self.data_end.date()} (--start), or from Python pass initial= stocks."
             )
         return self.stock_at(start).to_numpy()
 
